@@ -1,0 +1,44 @@
+"""idp: an OpenID Connect provider for French public online services."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build an application: load configuration, bind extensions, register blueprints.
+
+    ``overrides`` may carry ``INSTANCE_PATH`` (where the embedded database and generated
+    secrets live) and any setting of :mod:`idp.config`.
+    """
+    overrides = dict(overrides or {})
+    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("IDP_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path and os.path.abspath(instance_path))
+
+    from idp import config
+
+    config.load_config(app, overrides)
+
+    from idp import cli, database, errors, security_headers
+    from idp.extensions import babel, csrf, db, migrate
+    from idp.i18n import current_language, select_locale
+    from idp.oauth2 import init_oauth2
+    from idp.views import register_blueprints
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    database.init_app(app)
+    init_oauth2(app)
+    register_blueprints(app)
+    errors.init_app(app)
+    security_headers.init_app(app)
+    cli.init_app(app)
+    app.jinja_env.globals["current_language"] = current_language
+    return app

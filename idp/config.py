@@ -1,0 +1,143 @@
+"""Configuration: documented defaults, then ``IDP_*`` environment variables, then validation.
+
+Every setting can be overridden with an environment variable of the same name prefixed
+with ``IDP_`` (``IDP_ISSUER``, ``IDP_DATABASE_URL``...). JSON values are decoded, so
+``IDP_ACCESS_TOKEN_LIFETIME=120`` is an integer. Unsafe combinations fail at boot.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+#: Documented defaults. Lifetimes are in seconds.
+DEFAULTS: dict[str, Any] = {
+    # Public identifier of this provider (OIDC Discovery §3 ``issuer``); no trailing slash.
+    "ISSUER": "http://127.0.0.1:5000",
+    # SQLAlchemy URL. Empty means the embedded SQLite database under the instance folder.
+    "DATABASE_URL": "",
+    # Flask secret for signing the session cookie. Empty: generated and kept in the instance.
+    "SECRET_KEY": "",
+    # Passphrase encrypting the signing keys at rest. Empty: generated and kept in the instance.
+    "KEYS_PASSPHRASE": "",
+    # Comma-separated HMAC secrets accepted on /webhooks/datapass (several allow rotation).
+    "DATAPASS_WEBHOOK_SECRETS": "",
+    # Expected X-App-Environment header of DataPass deliveries (sandbox, staging, production).
+    "DATAPASS_ENVIRONMENT": "",
+    # RFC 6749 §4.1.2: codes must be short-lived; FranceConnect uses 60 s.
+    "AUTHORIZATION_CODE_LIFETIME": 60,
+    # RFC 9068 access tokens; FranceConnect uses 60 s.
+    "ACCESS_TOKEN_LIFETIME": 60,
+    "ID_TOKEN_LIFETIME": 60,
+    "REFRESH_TOKEN_LIFETIME": 60 * 60 * 24 * 30,
+    # How long a citizen's sign-in lasts before the login page is shown again.
+    "SESSION_LIFETIME": 60 * 30,
+    # How often a worker re-reads the signing keys from the database (rotation pickup).
+    "KEYS_CACHE_SECONDS": 5,
+    # How often a worker re-reads the scope registry definitions.
+    "REGISTRY_CACHE_SECONDS": 5,
+    # Salt for pairwise subject identifiers (OIDC Core §8.1). Empty: derived and kept.
+    "PAIRWISE_SALT": "",
+    # Largest request body accepted, in bytes (oversized input gets 413).
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Sign-in throttling: failures allowed per window, per account and per IP.
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_IP": 20,
+    "LOGIN_THROTTLE_WINDOW": 15 * 60,
+    # eIDAS level (acr) reached by the local password sign-in.
+    "LOCAL_LOGIN_ACR": "eidas1",
+}
+
+INT_SETTINGS = [key for key, value in DEFAULTS.items() if isinstance(value, int)]
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at boot when the configuration is unsafe or inconsistent."""
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Apply defaults, the ``IDP_*`` environment and explicit overrides, then validate."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("IDP")
+    if overrides:
+        app.config.update(overrides)
+    _fill_embedded_defaults(app)
+    validate_config(app.config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["DATABASE_URL"])
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = app.config["ISSUER"].startswith("https://")
+    app.config["SESSION_COOKIE_NAME"] = "idp_session"
+    app.config["JSON_SORT_KEYS"] = False
+
+
+def _instance_secret(app: Flask, filename: str) -> str:
+    """Read a generated secret from the instance folder, creating it on first use."""
+    path = Path(app.instance_path) / filename
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _fill_embedded_defaults(app: Flask) -> None:
+    """The embedded default needs no variable: secrets live in the instance folder."""
+    config = app.config
+    if not config["DATABASE_URL"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'idp.sqlite3'}"
+        config["EMBEDDED_DATABASE"] = True
+    else:
+        config.setdefault("EMBEDDED_DATABASE", False)
+    for setting, filename in (
+        ("SECRET_KEY", "secret_key"),
+        ("KEYS_PASSPHRASE", "keys_passphrase"),
+        ("PAIRWISE_SALT", "pairwise_salt"),
+    ):
+        if not config[setting]:
+            config[setting] = _instance_secret(app, filename)
+    config["ISSUER"] = str(config["ISSUER"]).rstrip("/")
+    secrets_value = config["DATAPASS_WEBHOOK_SECRETS"]
+    if isinstance(secrets_value, str):
+        config["DATAPASS_WEBHOOK_SECRETS"] = [s.strip() for s in secrets_value.split(",") if s.strip()]
+
+
+def validate_config(config: dict[str, Any]) -> None:
+    """Fail fast on unsafe settings (the node-oidc-provider way)."""
+    issuer = urlsplit(config["ISSUER"])
+    if issuer.scheme not in ("http", "https") or not issuer.netloc:
+        raise ConfigurationError(f"IDP_ISSUER must be an absolute http(s) URL, got {config['ISSUER']!r}")
+    if issuer.query or issuer.fragment:
+        raise ConfigurationError("IDP_ISSUER must not carry a query or fragment (OIDC Discovery §3)")
+    if issuer.scheme == "http" and issuer.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ConfigurationError("IDP_ISSUER must use https except on loopback")
+    for key in INT_SETTINGS:
+        try:
+            config[key] = int(config[key])
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(f"IDP_{key} must be an integer") from exc
+        if config[key] <= 0:
+            raise ConfigurationError(f"IDP_{key} must be positive")
+    if config["AUTHORIZATION_CODE_LIFETIME"] > 600:
+        raise ConfigurationError("IDP_AUTHORIZATION_CODE_LIFETIME above 600 s is unsafe (RFC 6749 §4.1.2)")
+    if len(str(config["SECRET_KEY"])) < 32:
+        raise ConfigurationError("IDP_SECRET_KEY must be at least 32 characters")
+    if len(str(config["KEYS_PASSPHRASE"])) < 16:
+        raise ConfigurationError("IDP_KEYS_PASSPHRASE must be at least 16 characters")
+    if any(len(s) < 16 for s in config["DATAPASS_WEBHOOK_SECRETS"]):
+        raise ConfigurationError("each IDP_DATAPASS_WEBHOOK_SECRETS entry must be at least 16 characters")
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Connection settings: SQLite waits on locks instead of failing; PostgreSQL pools."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

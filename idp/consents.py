@@ -1,0 +1,36 @@
+"""Consents per user, client and scope set (remembered, listed, withdrawn)."""
+
+from __future__ import annotations
+
+from idp.extensions import db
+from idp.models import Consent, utcnow
+from idp.oauth2.tokens import revoke_consent_tokens
+
+
+def covering_consent(user_id: int, client_id: str, scope_keys: list[str]) -> Consent | None:
+    """An active consent of this user for this client whose scopes include the request."""
+    wanted = set(scope_keys)
+    rows = db.session.scalars(
+        db.select(Consent)
+        .where(Consent.user_id == user_id, Consent.client_id == client_id, Consent.revoked_at.is_(None))
+        .order_by(Consent.granted_at.desc())
+    )
+    return next((row for row in rows if wanted <= row.scopes), None)
+
+
+def record_consent(user_id: int, client_id: str, scope_keys: list[str]) -> Consent:
+    consent = Consent(user_id=user_id, client_id=client_id, scope=" ".join(sorted(set(scope_keys))))
+    db.session.add(consent)
+    db.session.commit()
+    return consent
+
+
+def withdraw_consent(user_id: int, consent_id: int) -> bool:
+    """Withdraw one of the user's consents and revoke the tokens issued under it."""
+    consent = db.session.get(Consent, consent_id)
+    if consent is None or consent.user_id != user_id or consent.revoked_at is not None:
+        return False
+    consent.revoked_at = utcnow()
+    revoke_consent_tokens(consent.id)
+    db.session.commit()
+    return True

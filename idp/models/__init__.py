@@ -1,0 +1,29 @@
+"""Persistence: every table the provider needs, shared by all workers and instances."""
+
+from idp.models.base import utcnow
+from idp.models.clients import Client, ClientAssertionJti
+from idp.models.consents import Consent
+from idp.models.habilitations import AuditEvent, Habilitation, WebhookDelivery
+from idp.models.keys import SigningKey
+from idp.models.registry import RegistryProvider, RegistryScope
+from idp.models.tokens import AccessTokenRecord, AuthorizationCode, RefreshToken
+from idp.models.users import LoginSession, LoginThrottle, User
+
+__all__ = [
+    "AccessTokenRecord",
+    "AuditEvent",
+    "AuthorizationCode",
+    "Client",
+    "ClientAssertionJti",
+    "Consent",
+    "Habilitation",
+    "LoginSession",
+    "LoginThrottle",
+    "RefreshToken",
+    "RegistryProvider",
+    "RegistryScope",
+    "SigningKey",
+    "User",
+    "WebhookDelivery",
+    "utcnow",
+]

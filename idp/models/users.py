@@ -1,0 +1,57 @@
+"""The local identity store and citizens' sign-in sessions."""
+
+import sqlalchemy as sa
+
+from idp.extensions import db
+from idp.models.base import UTCDateTime, utcnow
+
+
+class User(db.Model):
+    """A citizen with the FranceConnect pivot identity."""
+
+    __tablename__ = "users"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    username = sa.Column(sa.String(255), unique=True, nullable=False, index=True)
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    given_name = sa.Column(sa.String(255), nullable=False)
+    family_name = sa.Column(sa.String(255), nullable=False)
+    preferred_username = sa.Column(sa.String(255))
+    birthdate = sa.Column(sa.String(10), nullable=False)
+    gender = sa.Column(sa.String(16), nullable=False)
+    birthplace = sa.Column(sa.String(5))
+    birthcountry = sa.Column(sa.String(5), nullable=False)
+    email = sa.Column(sa.String(255))
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class LoginSession(db.Model):
+    """A sign-in at this provider; the cookie holds a random id, the table its SHA-256."""
+
+    __tablename__ = "login_sessions"
+
+    id = sa.Column(sa.String(64), primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    auth_time = sa.Column(UTCDateTime, nullable=False)
+    acr = sa.Column(sa.String(16), nullable=False)
+    amr = sa.Column(sa.JSON, nullable=False, default=list)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = sa.Column(UTCDateTime, nullable=False)
+    revoked_at = sa.Column(UTCDateTime)
+
+    user = db.relationship("User", lazy="joined")
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-in counters per account and per IP, shared by every instance."""
+
+    __tablename__ = "login_throttles"
+
+    key = sa.Column(sa.String(300), primary_key=True)
+    failures = sa.Column(sa.Integer, nullable=False, default=0)
+    window_start = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    locked_until = sa.Column(UTCDateTime)

@@ -1,0 +1,43 @@
+"""The ``aud`` of access tokens (RFC 9068 §3): the data providers owning the granted data
+scopes, by their client ids; the provider itself when only identity scopes were granted."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import current_app
+
+from idp.extensions import db
+from idp.models import Client
+from idp.registry_store import registry
+from scopes import data_providers_of
+
+_lock = threading.Lock()
+
+
+def _namespace_owners() -> dict[str, str]:
+    """namespace -> data-provider client_id, cached like the registry definitions."""
+    cache = current_app.extensions.setdefault("idp_namespace_owners", {"at": 0.0, "map": {}})
+    if time.monotonic() - cache["at"] >= current_app.config["REGISTRY_CACHE_SECONDS"]:
+        with _lock:
+            rows = db.session.execute(
+                db.select(Client.namespace, Client.client_id).where(
+                    Client.role == "data-provider", Client.namespace.is_not(None)
+                )
+            ).all()
+            cache["map"] = dict(rows)
+            cache["at"] = time.monotonic()
+    return cache["map"]
+
+
+def token_audience(scope_keys: list[str]) -> str | list[str]:
+    known = registry()
+    owners = _namespace_owners()
+    audience = []
+    for slug in data_providers_of(known, scope_keys):
+        provider = known.provider(slug)
+        audience.append(owners.get(provider.namespace, slug) if provider else slug)
+    if not audience:
+        return current_app.config["ISSUER"]
+    return audience[0] if len(audience) == 1 else audience

@@ -1,0 +1,35 @@
+"""Which identity claims a grant releases (OIDC Core §5.1, §5.4), from the registry."""
+
+from __future__ import annotations
+
+from idp.models import Client, User
+from idp.registry_store import registry
+from idp.subject import pairwise_sub
+from scopes import released_claims
+
+
+def user_claims(user: User) -> dict:
+    """Every claim the local identity store can assert, by OIDC / FranceConnect name."""
+    claims = {
+        "given_name": user.given_name,
+        "given_name_array": user.given_name.split(),
+        "family_name": user.family_name,
+        "birthdate": user.birthdate,
+        "gender": user.gender,
+        "birthplace": user.birthplace,
+        "birthcountry": user.birthcountry,
+        "preferred_username": user.preferred_username,
+        "email": user.email,
+    }
+    return {name: value for name, value in claims.items() if value not in (None, "", [])}
+
+
+def released_user_info(client: Client, user: User, scope: str) -> dict:
+    """``sub`` (pairwise for the client's sector) plus exactly the granted identity claims.
+
+    Absent values are omitted, never sent as null (OIDC Core §5.3.2).
+    """
+    allowed = released_claims(registry(), scope.split())
+    info = {"sub": pairwise_sub(client.sector, user.id)}
+    info.update({name: value for name, value in user_claims(user).items() if name in allowed})
+    return info

@@ -1,0 +1,195 @@
+"""Grant types (RFC 6749 §4.1, §4.4, §6), Authlib subclasses keeping upstream names."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
+from authlib.oauth2.rfc7636 import CodeChallenge as _CodeChallenge
+from flask import current_app, g
+from sqlalchemy import update
+
+from idp.extensions import db
+from idp.models import AuthorizationCode, Consent, RefreshToken, utcnow
+from idp.oauth2.client_auth import PRIVATE_KEY_JWT
+from idp.oauth2.scope_policy import enforce_requested_scope, still_allowed
+from idp.oauth2.tokens import hash_token, revoke_grant
+
+ALL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT, "none"]
+CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT]
+
+
+class RegistryScopeMixin:
+    """Checks the requested scope against the registry and the client's habilitations."""
+
+    def validate_requested_scope(self):
+        self.request.scope = enforce_requested_scope(self.request.client, self.request.payload.scope)
+
+
+class CodeChallenge(_CodeChallenge):
+    """PKCE (RFC 7636) required for every client, S256 only (RFC 9700 §2.1.1)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # noqa: RUF012 - upstream attribute
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        if not data.get("code_challenge"):
+            raise InvalidRequestError("code_challenge is required (PKCE, RFC 7636)")
+        if data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("code_challenge_method must be S256")
+        super().validate_code_challenge(grant, redirect_uri)
+        if len(data["code_challenge"]) != 43:
+            raise InvalidRequestError("code_challenge must be a base64url SHA-256 (43 characters)")
+
+    def get_authorization_code_challenge(self, authorization_code):
+        return authorization_code.code_challenge
+
+    def get_authorization_code_challenge_method(self, authorization_code):
+        return authorization_code.code_challenge_method
+
+
+class AuthorizationCodeGrant(RegistryScopeMixin, grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
+    AUTHORIZATION_CODE_LENGTH = 48
+
+    def save_authorization_code(self, code, request):
+        interaction = request.interaction  # set by the authorize view: session, consent
+        now = utcnow()
+        db.session.add(
+            AuthorizationCode(
+                code_hash=hash_token(code),
+                client_id=request.client.client_id,
+                user_id=request.user.id,
+                session_id=interaction["login"].id,
+                consent_id=interaction["consent"].id,
+                grant_id=secrets.token_urlsafe(24),
+                redirect_uri=request.payload.redirect_uri or request.client.get_default_redirect_uri(),
+                scope=request.scope,
+                nonce=request.payload.data.get("nonce"),
+                code_challenge=request.payload.data["code_challenge"],
+                code_challenge_method=request.payload.data["code_challenge_method"],
+                auth_time=interaction["login"].auth_time,
+                acr=interaction["login"].acr,
+                amr=interaction["login"].amr,
+                created_at=now,
+                expires_at=now + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
+            )
+        )
+        db.session.commit()
+
+    def query_authorization_code(self, code, client):
+        """Single use, enforced atomically across workers (RFC 6749 §4.1.2).
+
+        A second use of a code revokes every token issued from it, and fails.
+        """
+        if not isinstance(code, str) or len(code) > 512:
+            return None
+        code_hash = hash_token(code)
+        row = db.session.scalar(db.select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash))
+        if row is None or row.client_id != client.client_id:
+            return None
+        claimed = db.session.execute(
+            update(AuthorizationCode)
+            .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
+            .values(used_at=utcnow())
+        ).rowcount
+        if claimed != 1:
+            revoke_grant(row.grant_id)
+            db.session.commit()
+            raise InvalidGrantError("authorization code was already used; tokens issued from it are revoked")
+        db.session.commit()
+        if row.expires_at <= utcnow():
+            raise InvalidGrantError("authorization code expired")
+        consent = db.session.get(Consent, row.consent_id) if row.consent_id else None
+        if consent is None or consent.revoked_at is not None:
+            raise InvalidGrantError("the consent behind this code was withdrawn")
+        return row
+
+    def validate_token_request(self):
+        if not self.request.payload.redirect_uri:
+            # OAuth 2.0 §4.1.3: required when it was in the authorization request; we always
+            # bind codes to a redirect URI, so it is always required.
+            raise InvalidRequestError("redirect_uri is required")
+        super().validate_token_request()
+        code = self.request.authorization_code
+        granted = still_allowed(self.request.client, code.scope)
+        if set(granted) != set(code.scope.split()):
+            raise InvalidScopeError(
+                description="scope no longer allowed for this client: "
+                + " ".join(sorted(set(code.scope.split()) - set(granted)))
+            )
+        g.grant_context = {
+            "grant_id": code.grant_id,
+            "consent_id": code.consent_id,
+            "auth_time": code.get_auth_time(),
+            "acr": code.acr,
+            "amr": code.get_amr(),
+        }
+
+    def delete_authorization_code(self, authorization_code):
+        """Nothing to do: the code was marked used when it was claimed."""
+
+    def authenticate_user(self, authorization_code):
+        return authorization_code.user
+
+
+class RefreshTokenGrant(RegistryScopeMixin, grants.RefreshTokenGrant):
+    """Refresh tokens rotate; presenting a used one revokes the family (RFC 9700 §4.14.2)."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        if not isinstance(refresh_token, str) or len(refresh_token) > 512:
+            return None
+        row = db.session.scalar(
+            db.select(RefreshToken).where(RefreshToken.token_hash == hash_token(refresh_token))
+        )
+        if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+            return None
+        claimed = db.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
+            .values(used_at=utcnow())
+        ).rowcount
+        if claimed != 1:
+            revoke_grant(row.grant_id)
+            db.session.commit()
+            return None
+        return row
+
+    def _validate_token_scope(self, token):
+        """A narrower scope may be asked for; scopes no longer allowed are not renewed."""
+        super()._validate_token_scope(token)
+        requested = self.request.payload.scope
+        if requested:
+            enforce_requested_scope(self.request.client, requested)
+
+    def issue_token(self, user, refresh_token):
+        requested = self.request.payload.scope or refresh_token.scope
+        scope = " ".join(still_allowed(self.request.client, requested))
+        if "offline_access" not in scope.split():
+            raise InvalidGrantError("offline_access is no longer allowed for this client")
+        g.grant_context = {
+            "grant_id": refresh_token.grant_id,
+            "consent_id": refresh_token.consent_id,
+            "auth_time": int(refresh_token.auth_time.timestamp()),
+            "acr": refresh_token.acr,
+            "amr": list(refresh_token.amr or []),
+        }
+        return self.generate_token(user=user, scope=scope, include_refresh_token=True)
+
+    def authenticate_user(self, refresh_token):
+        consent = db.session.get(Consent, refresh_token.consent_id) if refresh_token.consent_id else None
+        if consent is not None and consent.revoked_at is not None:
+            return None
+        return refresh_token.user
+
+    def revoke_old_credential(self, refresh_token):
+        """Nothing to do: the old token was marked used when it was presented."""
+
+
+class ClientCredentialsGrant(RegistryScopeMixin, grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS

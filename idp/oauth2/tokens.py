@@ -1,0 +1,145 @@
+"""RFC 9068 JWT access tokens and refresh tokens: issuing, recording, revoking.
+
+Access tokens are ES256 JWTs with ``typ: at+jwt`` (RFC 9068 §2.1). The server keeps what
+revocation needs (``jti``, client, grant, consent), never the token itself; refresh tokens
+are random and stored as SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, g
+from sqlalchemy import update
+
+from idp import keystore
+from idp.extensions import db
+from idp.models import AccessTokenRecord, Client, RefreshToken, User, utcnow
+from idp.models.clients import normalize_scope
+from idp.oauth2.audience import token_audience
+from idp.subject import pairwise_sub
+
+ACCESS_TOKEN_TYP = "at+jwt"
+ACCESS_TOKEN_ALG = "ES256"
+
+
+def hash_token(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def issue_access_token(
+    client: Client, scope: str, user: User | None = None, auth_time: int | None = None, acr: str | None = None
+) -> tuple[str, dict]:
+    """Sign an RFC 9068 §2.2 access token; returns the JWT and its claims."""
+    now = int(time.time())
+    lifetime = current_app.config["ACCESS_TOKEN_LIFETIME"]
+    claims = {
+        "iss": current_app.config["ISSUER"],
+        "sub": pairwise_sub(client.sector, user.id) if user else client.client_id,
+        "aud": token_audience(scope.split()),
+        "exp": now + lifetime,
+        "iat": now,
+        "jti": secrets.token_urlsafe(24),
+        "client_id": client.client_id,
+        "scope": scope,
+    }
+    if user is not None:
+        if auth_time is not None:
+            claims["auth_time"] = auth_time
+        if acr:
+            claims["acr"] = acr
+    token = keystore.keyring().sign(claims, alg=ACCESS_TOKEN_ALG, typ=ACCESS_TOKEN_TYP)
+    return token, claims
+
+
+def generate_token(grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
+    """Authlib token generator (registered as ``default``)."""
+    context = g.get("grant_context") or {}
+    scope = normalize_scope(scope)
+    access_token, claims = issue_access_token(
+        client, scope, user, auth_time=context.get("auth_time"), acr=context.get("acr")
+    )
+    g.issued_access_token_claims = claims
+    token = {
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": claims["exp"] - claims["iat"],
+        "scope": scope,
+    }
+    if include_refresh_token and user is not None and "offline_access" in scope.split():
+        token["refresh_token"] = secrets.token_urlsafe(48)
+    return token
+
+
+def save_token(token: dict, request) -> None:
+    """Record the access token's ``jti`` and, if any, the refresh token's hash."""
+    claims = g.pop("issued_access_token_claims")
+    context = g.get("grant_context") or {}
+    user_id = request.user.id if request.user is not None else None
+    db.session.add(
+        AccessTokenRecord(
+            jti=claims["jti"],
+            client_id=claims["client_id"],
+            user_id=user_id,
+            grant_id=context.get("grant_id"),
+            consent_id=context.get("consent_id"),
+            scope=claims["scope"],
+            acr=claims.get("acr"),
+            auth_time=_from_epoch(claims.get("auth_time")),
+            issued_at=_from_epoch(claims["iat"]),
+            expires_at=_from_epoch(claims["exp"]),
+        )
+    )
+    if "refresh_token" in token:
+        now = utcnow()
+        db.session.add(
+            RefreshToken(
+                token_hash=hash_token(token["refresh_token"]),
+                client_id=claims["client_id"],
+                user_id=user_id,
+                grant_id=context["grant_id"],
+                consent_id=context.get("consent_id"),
+                scope=claims["scope"],
+                auth_time=_from_epoch(context["auth_time"]),
+                acr=context["acr"],
+                amr=context.get("amr") or [],
+                issued_at=now,
+                expires_at=now + timedelta(seconds=current_app.config["REFRESH_TOKEN_LIFETIME"]),
+            )
+        )
+
+
+def _from_epoch(value: int | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+def revoke_grant(grant_id: str) -> None:
+    """Revoke every token of one authorization (a code and its refresh family).
+
+    RFC 6749 §4.1.2 (code replay) and RFC 9700 §4.14.2 (refresh token reuse).
+    """
+    now = utcnow()
+    db.session.execute(
+        update(AccessTokenRecord)
+        .where(AccessTokenRecord.grant_id == grant_id, AccessTokenRecord.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.grant_id == grant_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def revoke_consent_tokens(consent_id: int) -> None:
+    """A withdrawn consent revokes the refresh tokens (and access tokens) issued under it."""
+    now = utcnow()
+    for model in (RefreshToken, AccessTokenRecord):
+        db.session.execute(
+            update(model)
+            .where(model.consent_id == consent_id, model.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )

@@ -1,0 +1,10 @@
+"""Blueprints, named by resource. Views parse input, call a service, render the result."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from idp.views import authorize, demo, discovery, login, logout, token
+
+    for module in (discovery, authorize, token, login, logout, demo):
+        app.register_blueprint(module.bp)

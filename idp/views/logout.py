@@ -1,0 +1,30 @@
+"""RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2 and §3)."""
+
+from __future__ import annotations
+
+from authlib.common.urls import add_params_to_uri
+from flask import Blueprint, redirect, render_template, request
+
+from idp.oauth2.logout import LogoutRequestError, parse_logout_request
+from idp.sessions import current_login, end_login
+
+bp = Blueprint("logout", __name__)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    try:
+        logout_request = parse_logout_request(request.values)
+    except LogoutRequestError as error:
+        return render_template("error.html", error="invalid_request", description=str(error)), 400
+    login = current_login()
+    confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
+    hinted_user_matches = login is not None and logout_request.matches(login.user_id)
+    if login is not None and not (confirmed or hinted_user_matches):
+        # Without a valid id_token_hint for this user, ask before signing out (§2).
+        return render_template("logout_confirm.html", params=request.values)
+    end_login()
+    if logout_request.post_logout_redirect_uri:
+        params = [("state", logout_request.state)] if logout_request.state else []
+        return redirect(add_params_to_uri(logout_request.post_logout_redirect_uri, params), code=303)
+    return render_template("logged_out.html")
