@@ -125,11 +125,10 @@ def _issue_secret(client: Client) -> str | None:
     return None
 
 
-def create_client(settings: ClientSettings, client_id: str | None = None) -> tuple[Client, str | None]:
-    """Create a client; returns it and its secret (shown once, stored as SHA-256)."""
+def _new_client(settings: ClientSettings, client_id: str | None) -> Client:
     if not settings.name:
         raise ClientConfigurationError("--name is required")
-    client = Client(
+    return Client(
         client_id=client_id or generate_client_id(),
         role="service-provider",
         token_endpoint_auth_method="client_secret_basic",
@@ -140,6 +139,11 @@ def create_client(settings: ClientSettings, client_id: str | None = None) -> tup
         id_token_signed_response_alg="RS256",
         eidas_level="eidas1",
     )
+
+
+def create_client(settings: ClientSettings, client_id: str | None = None) -> tuple[Client, str | None]:
+    """Create a client; returns it and its secret (shown once, stored as SHA-256)."""
+    client = _new_client(settings, client_id)
     _apply(client, settings)
     secret = _issue_secret(client)
     db.session.add(client)
@@ -147,6 +151,20 @@ def create_client(settings: ClientSettings, client_id: str | None = None) -> tup
     recompute(client, reason="client created")
     db.session.commit()
     return client, secret
+
+
+def stage_client_without_credentials(settings: ClientSettings, client: Client | None = None) -> Client:
+    """Create (``client`` None) or change a client in the caller's transaction, issuing no secret.
+
+    DataPass provisioning creates a service provider before it has credentials; the caller
+    commits and recomputes its allowed scopes. ``update_client`` (``idp clients update``) then
+    issues the secret once a redirect URI is added; until then no secret authenticates.
+    """
+    client = client or _new_client(settings, None)
+    _apply(client, settings)
+    db.session.add(client)
+    db.session.flush()
+    return client
 
 
 def get_client(client_id: str) -> Client:
