@@ -45,7 +45,7 @@ def start_login(user: User, acr: str, amr: list[str]) -> LoginSession:
     login = LoginSession(
         id=_hash(sid),
         user_id=user.id,
-        auth_time=now.replace(microsecond=0),
+        auth_time=now,
         acr=acr,
         amr=amr,
         created_at=now,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from idp import create_app, database
 from idp.demo_seed import import_registry_file
+from idp.extensions import db
 
 
 @pytest.fixture
@@ -14,22 +18,34 @@ def app_settings() -> dict:
     return {}
 
 
-@pytest.fixture
-def app(tmp_path, app_settings):
-    settings = {
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "ISSUER": "http://127.0.0.1:5000",
-        "KEYS_CACHE_SECONDS": 1,
-        "REGISTRY_CACHE_SECONDS": 1,
-        "TESTING": True,
-    }
-    settings.update(app_settings)
-    application = create_app(settings)
-    database.upgrade_schema(application)
+BASE_SETTINGS = {
+    "ISSUER": "http://127.0.0.1:5000",
+    "KEYS_CACHE_SECONDS": 1,
+    "REGISTRY_CACHE_SECONDS": 1,
+    "TESTING": True,
+}
+
+
+@pytest.fixture(scope="session")
+def template_instance(tmp_path_factory) -> Path:
+    """One migrated instance (schema, keys, secrets, registry) copied by every test."""
+    path = tmp_path_factory.mktemp("template") / "instance"
+    application = create_app({**BASE_SETTINGS, "INSTANCE_PATH": str(path)})
+    database.prepare_embedded(application)
     with application.app_context():
-        database.prepare_embedded(application)
         import_registry_file()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, app_settings, template_instance):
+    instance = tmp_path / "instance"
+    shutil.copytree(template_instance, instance)
+    application = create_app({**BASE_SETTINGS, "INSTANCE_PATH": str(instance), **app_settings})
     yield application
+    with application.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -40,3 +56,13 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A real ``idp serve`` (Granian, 2 workers) on a loopback port, seeded with the demo."""
+    from tests.e2e_server import start_server
+
+    server = start_server(tmp_path, workers=2)
+    yield server
+    server.stop()

@@ -57,11 +57,9 @@ class Client(db.Model, ClientMixin):
     def get_client_id(self) -> str:
         return self.client_id
 
-    def get_default_redirect_uri(self) -> str | None:
-        # OAuth 2.1 §2.3.1 / RFC 9700 §2.1: exact matching, so no implicit default unless
-        # exactly one URI is registered.
-        uris = self.redirect_uris or []
-        return uris[0] if len(uris) == 1 else None
+    def get_default_redirect_uri(self) -> None:
+        """OIDC Core §3.1.2.1 makes ``redirect_uri`` required: there is never a default."""
+        return None
 
     def get_allowed_scope(self, scope: str) -> str:
         """The requested scope, de-duplicated; it was already checked against the registry."""

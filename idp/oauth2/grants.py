@@ -65,7 +65,7 @@ class AuthorizationCodeGrant(RegistryScopeMixin, grants.AuthorizationCodeGrant):
                 session_id=interaction["login"].id,
                 consent_id=interaction["consent"].id,
                 grant_id=secrets.token_urlsafe(24),
-                redirect_uri=request.payload.redirect_uri or request.client.get_default_redirect_uri(),
+                redirect_uri=request.payload.redirect_uri,
                 scope=request.scope,
                 nonce=request.payload.data.get("nonce"),
                 code_challenge=request.payload.data["code_challenge"],

@@ -122,7 +122,7 @@ def current_interaction(params: dict[str, str]) -> dict:
     stored = session.get(INTERACTION_KEY)
     if isinstance(stored, dict) and stored.get("fp") == fingerprint:
         return stored
-    return {"fp": fingerprint, "started": int(time.time()), "params": params}
+    return {"fp": fingerprint, "started": time.time(), "params": params}
 
 
 def local_login_acr() -> str:

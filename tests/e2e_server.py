@@ -1,0 +1,96 @@
+"""A real ``idp serve`` on a free loopback port, for end-to-end and browser tests.
+
+Usage::
+
+    server = start_server(tmp_path, workers=2, env={"IDP_ACCESS_TOKEN_LIFETIME": "120"})
+    ...  # server.url, server.idp("clients", "create", ...) runs the CLI against it
+    server.stop()
+
+or the ``live_server`` fixture (tests/conftest.py) for the common case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+IDP = str(Path(sys.executable).with_name("idp"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+    extra: dict = field(default_factory=dict)
+
+    def idp(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run the ``idp`` CLI against this server's database and configuration."""
+        result = subprocess.run([IDP, *args], env=self.env, capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            raise AssertionError(f"idp {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def idp_json(self, *args: str) -> dict:
+        return json.loads(self.idp(*args).stdout)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def start_server(
+    tmp_path: Path, *, workers: int = 1, env: dict | None = None, seed: bool = True
+) -> LiveServer:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server_env = {
+        **os.environ,
+        "IDP_INSTANCE_PATH": str(tmp_path / "instance"),
+        "IDP_ISSUER": url,
+        "PYTHONUNBUFFERED": "1",
+    }
+    server_env.update(env or {})
+    server = LiveServer(url=url, env=server_env, log_path=tmp_path / "server.log")
+    server.idp("db", "upgrade")
+    if seed:
+        server.idp("seed-demo")
+    log = server.log_path.open("w")
+    server.process = subprocess.Popen(
+        [IDP, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env=server_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError(f"idp serve exited:\n{server.log_path.read_text()}")
+        try:
+            if requests.get(url + "/jwks", timeout=1).status_code == 200:
+                return server
+        except requests.RequestException:
+            time.sleep(0.2)
+    server.stop()
+    raise AssertionError(f"idp serve did not start:\n{server.log_path.read_text()}")
