@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from idp.oauth2 import introspection, revocation
 from idp.oauth2.client_auth import PRIVATE_KEY_JWT
 from idp.oauth2.interaction import ACR_LEVELS, SUPPORTED_PROMPTS
 from idp.registry_store import registry
@@ -20,6 +21,8 @@ ENDPOINTS = {
     "userinfo_endpoint": "/userinfo",
     "jwks_uri": "/jwks",
     "end_session_endpoint": "/logout",
+    "introspection_endpoint": "/introspect",
+    "revocation_endpoint": "/revoke",
 }
 
 
@@ -48,6 +51,12 @@ def provider_metadata() -> dict:
                 "none",
             ],
             "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
+            "introspection_endpoint_auth_methods_supported": list(introspection.AUTH_METHODS),
+            "introspection_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
+            # RFC 9701 §7: JWT introspection responses.
+            "introspection_signing_alg_values_supported": [introspection.SIGNING_ALG],
+            "revocation_endpoint_auth_methods_supported": list(revocation.AUTH_METHODS),
+            "revocation_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": True,
             "acr_values_supported": list(ACR_LEVELS),

@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from idp.views import authorize, demo, discovery, login, logout, token
+    from idp.views import authorize, data_providers, demo, discovery, login, logout, token
 
-    for module in (discovery, authorize, token, login, logout, demo):
+    for module in (discovery, authorize, token, login, logout, demo, data_providers):
         app.register_blueprint(module.bp)

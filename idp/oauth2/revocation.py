@@ -1,0 +1,75 @@
+"""Token revocation (RFC 7009) for access tokens and refresh tokens.
+
+Access tokens are our RFC 9068 JWTs: the signature is checked, then the record found by
+``jti`` is marked revoked, which ``/introspect``, ``/checktoken`` and ``/userinfo`` read from
+the database on every request. A refresh token revokes its whole family (every token of the
+grant), as reuse detection does (RFC 9700 §4.14.2).
+"""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749 import UnsupportedTokenTypeError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
+from sqlalchemy import update
+
+from idp.extensions import db
+from idp.models import AccessTokenRecord, Client, RefreshToken, utcnow
+from idp.oauth2.bearer import MAX_TOKEN_LENGTH, decode_access_token
+from idp.oauth2.client_auth import PRIVATE_KEY_JWT
+from idp.oauth2.tokens import hash_token, revoke_grant
+
+#: RFC 8414 §2 ``revocation_endpoint_auth_methods_supported``; public clients send client_id.
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT, "none"]
+#: RFC 7009 §2.1 and §4.1.2: the hints this server understands.
+TOKEN_TYPE_HINTS = ("access_token", "refresh_token")
+#: An access token that expired a moment ago is still revoked (the signature must still
+#: verify, so a forged ``jti`` revokes nothing); past this, it is simply ignored.
+EXPIRED_ACCESS_TOKEN_LEEWAY = 24 * 60 * 60
+
+
+def revoke(client: Client, token: object, token_type_hint: object = None) -> None:
+    """RFC 7009 §2.1: revoke ``token`` if it is ours and ``client``'s; unknown ones are ignored.
+
+    The hint only says where to look first (§2.1); access tokens are JWTs and refresh tokens
+    are not, so both kinds are always found. A token issued to another client is refused
+    with ``invalid_grant`` (RFC 6749 §5.2: "issued to another client").
+    """
+    if token_type_hint is not None and token_type_hint not in TOKEN_TYPE_HINTS:
+        raise UnsupportedTokenTypeError(description="token_type_hint must be access_token or refresh_token")
+    if not isinstance(token, str) or not token:
+        raise InvalidRequestError("token is required")
+    if len(token) > MAX_TOKEN_LENGTH:
+        return
+    if token.count(".") == 2:
+        _revoke_access_token(client, token)
+    else:
+        _revoke_refresh_token(client, token)
+    db.session.commit()
+
+
+def _revoke_access_token(client: Client, token: str) -> None:
+    claims = decode_access_token(token, leeway=EXPIRED_ACCESS_TOKEN_LEEWAY)
+    if claims is None:
+        return
+    record = db.session.get(AccessTokenRecord, claims["jti"])
+    if record is None:
+        return
+    _check_owner(client, record.client_id)
+    db.session.execute(
+        update(AccessTokenRecord)
+        .where(AccessTokenRecord.jti == record.jti, AccessTokenRecord.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def _revoke_refresh_token(client: Client, token: str) -> None:
+    row = db.session.scalar(db.select(RefreshToken).where(RefreshToken.token_hash == hash_token(token)))
+    if row is None:
+        return
+    _check_owner(client, row.client_id)
+    revoke_grant(row.grant_id)
+
+
+def _check_owner(client: Client, owner_client_id: str) -> None:
+    if owner_client_id != client.client_id:
+        raise InvalidGrantError("the token was not issued to this client")
