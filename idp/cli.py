@@ -274,7 +274,16 @@ def seed_demo_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (serve_command, keys_group, clients_group, users_group, seed_demo_command):
+    from idp.cli_habilitations import habilitations_group
+
+    for command in (
+        serve_command,
+        keys_group,
+        clients_group,
+        users_group,
+        seed_demo_command,
+        habilitations_group,
+    ):
         app.cli.add_command(command)
 
 

@@ -1,0 +1,77 @@
+"""``POST /webhooks/datapass``: the DataPass webhook receiver (issue 4, "Receiver").
+
+Order of checks: the HMAC signature over the raw body (401, nothing stored), the
+``X-App-Environment`` header when ``IDP_DATAPASS_ENVIRONMENT`` is set (403, nothing stored),
+the JSON body (400), the test delivery (200), the schema (400 listing the errors), then the
+service stores and applies the delivery. DataPass counts 200, 201 and 204 as success and
+retries anything else forever, so only a real problem gets another status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from marshmallow import ValidationError
+
+from idp.datapass.service import receive_delivery
+from idp.datapass.signature import SIGNATURE_HEADER, is_valid_signature
+from idp.extensions import csrf
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("datapass", __name__)
+
+ENVIRONMENT_HEADER = "X-App-Environment"
+
+
+def _error(status: int, error: str, description: str, **extra) -> tuple[Response, int]:
+    response = jsonify({"error": error, "error_description": description, **extra})
+    response.headers["Cache-Control"] = "no-store"
+    return response, status
+
+
+def _string_keys(errors: object) -> object:
+    """Marshmallow indexes list errors by int; JSON wants string keys."""
+    if isinstance(errors, dict):
+        return {str(key): _string_keys(value) for key, value in errors.items()}
+    return errors
+
+
+@bp.post("/webhooks/datapass")
+@csrf.exempt
+def receive():
+    raw_body = request.get_data(cache=False)
+    if not is_valid_signature(
+        raw_body, request.headers.get(SIGNATURE_HEADER), current_app.config["DATAPASS_WEBHOOK_SECRETS"]
+    ):
+        log.warning("DataPass delivery refused: missing or wrong %s", SIGNATURE_HEADER)
+        return _error(401, "invalid_signature", f"missing or wrong {SIGNATURE_HEADER}")
+    expected = current_app.config["DATAPASS_ENVIRONMENT"]
+    presented = request.headers.get(ENVIRONMENT_HEADER)
+    if expected and presented != expected:
+        log.warning("DataPass delivery refused: environment %r, expected %r", presented, expected)
+        return _error(
+            403,
+            "access_denied",
+            f"{ENVIRONMENT_HEADER} must be {expected!r} on this server, got {presented!r}",
+        )
+    try:
+        payload = json.loads(raw_body)
+    except ValueError:
+        return _error(400, "invalid_request", "the body is not JSON", errors={"_schema": ["not JSON"]})
+    if not isinstance(payload, dict):
+        return _error(
+            400, "invalid_request", "the body is not a JSON object", errors={"_schema": ["not an object"]}
+        )
+    if payload.get("test") is True:
+        return jsonify({"outcome": "test_received"}), 200
+    try:
+        result = receive_delivery(raw_body, payload)
+    except ValidationError as problem:
+        log.warning("DataPass delivery malformed: fields %s", sorted(map(str, problem.messages)))
+        return _error(
+            400, "invalid_request", "the delivery is malformed", errors=_string_keys(problem.messages)
+        )
+    return jsonify(result.answer()), 200
