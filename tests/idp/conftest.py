@@ -127,10 +127,10 @@ class CodeFlow:
         assert "code" in params, params
         return params["code"]
 
-    def exchange(self, code: str, **extra):
+    def exchange(self, authorization_code: str, **extra):
         data = {
             "grant_type": "authorization_code",
-            "code": code,
+            "code": authorization_code,
             "redirect_uri": self.sp.redirect_uri,
             "code_verifier": self.verifier,
         }

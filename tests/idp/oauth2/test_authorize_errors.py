@@ -39,7 +39,7 @@ def test_untrusted_client_or_redirect_shows_a_page(flow: CodeFlow, overrides):
 
 
 def test_repeated_parameter_is_refused_without_redirect(flow: CodeFlow):
-    params = list(flow.authorize_params().items()) + [("scope", "openid")]
+    params = [*flow.authorize_params().items(), ("scope", "openid")]
     response = flow.http.get("/authorize", query_string=params)
     assert response.status_code == 400
     assert "Location" not in response.headers
