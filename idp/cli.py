@@ -275,6 +275,7 @@ def seed_demo_command() -> None:
 
 def init_app(app: Flask) -> None:
     from idp.cli_habilitations import habilitations_group
+    from idp.cli_registry import scopes_group
 
     for command in (
         serve_command,
@@ -282,6 +283,7 @@ def init_app(app: Flask) -> None:
         clients_group,
         users_group,
         seed_demo_command,
+        scopes_group,
         habilitations_group,
     ):
         app.cli.add_command(command)

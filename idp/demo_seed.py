@@ -8,14 +8,13 @@ from pathlib import Path
 
 from flask import current_app
 
-from idp import registry_store
 from idp.client_admin import ClientSettings, create_client, update_client
 from idp.demo_rp import DEMO_CLIENT_ID
 from idp.extensions import db
 from idp.models import User
 from idp.oauth2.clients import find_client
+from idp.registry_admin import import_document
 from idp.users_admin import create_user
-from scopes import parse_registry_document
 
 REGISTRY_FILE = Path(__file__).parent / "data" / "franceconnect-registry.json"
 DEMO_PASSWORD = "demo-password-2026"
@@ -48,11 +47,9 @@ DEMO_SCOPES = (
 
 
 def import_registry_file(path: Path = REGISTRY_FILE) -> dict[str, int]:
-    registry = parse_registry_document(json.loads(path.read_text(encoding="utf-8")))
-    counts = registry_store.write_registry(registry)
-    db.session.commit()
-    registry_store.invalidate()
-    return counts
+    """Merge the registry file (see :func:`idp.registry_admin.import_document`); returns counts."""
+    report = import_document(json.loads(path.read_text(encoding="utf-8")))
+    return {"created": len(report.created), "updated": len(report.updated)}
 
 
 def seed_demo() -> Iterator[str]:

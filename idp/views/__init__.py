@@ -4,8 +4,9 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from idp import api
     from idp.datapass import views as datapass
     from idp.views import authorize, data_providers, demo, discovery, login, logout, token
 
-    for module in (discovery, authorize, token, login, logout, demo, data_providers, datapass):
+    for module in (discovery, authorize, token, login, logout, demo, data_providers, api, datapass):
         app.register_blueprint(module.bp)
