@@ -23,6 +23,7 @@ def _oauth_session(**kwargs) -> OAuth2Session:
         redirect_uri=issuer + url_for("demo.callback"),
         scope=DEMO_SCOPE,
         code_challenge_method="S256",
+        leeway=5,  # access tokens live 60 s; Authlib's default leeway (60 s) would expire them at once
         **kwargs,
     )
 
