@@ -8,8 +8,7 @@ grant), as reuse detection does (RFC 9700 §4.14.2).
 
 from __future__ import annotations
 
-from authlib.oauth2.rfc6749 import UnsupportedTokenTypeError
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, OAuth2Error
 from sqlalchemy import update
 
 from idp.extensions import db
@@ -25,6 +24,13 @@ TOKEN_TYPE_HINTS = ("access_token", "refresh_token")
 #: An access token that expired a moment ago is still revoked (the signature must still
 #: verify, so a forged ``jti`` revokes nothing); past this, it is simply ignored.
 EXPIRED_ACCESS_TOKEN_LEEWAY = 24 * 60 * 60
+
+
+class UnsupportedTokenTypeError(OAuth2Error):
+    """RFC 7009 §2.2.1, a 400 (Authlib's class of that name answers 401)."""
+
+    error = "unsupported_token_type"
+    status_code = 400
 
 
 def revoke(client: Client, token: object, token_type_hint: object = None) -> None:
