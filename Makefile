@@ -50,7 +50,10 @@ test: install-dev
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
+# The load generator (Debian's wrk) for `make bench`; the peer is npm-installed by the bench itself.
 bench: install-dev
+	@command -v wrk >/dev/null 2>&1 || ( apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq -o DPkg::Lock::Timeout=600 wrk >/dev/null )
 	$(BIN)/python -m bench
 
 clean:

@@ -1,0 +1,225 @@
+"""``bench/RESULTS.md``: machine, command, measured tables, peer ratios and targets.
+
+The measured part is regenerated on every run; whatever follows the ``ANALYSIS_MARKER``
+line of the existing file (the hand-written analysis) is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from bench.loadgen import WRK_THREADS, wrk_version
+from bench.servers import PEER_DIR, REPO, node_version
+from bench.workloads import WARMUP_SECONDS, Measurement
+
+RESULTS = REPO / "bench" / "RESULTS.md"
+ANALYSIS_MARKER = "<!-- analysis: hand-written below, kept by `python -m bench` -->"
+TARGET_RATIO = 1.3
+TARGET_P99_MS = 50.0
+TARGET_RSS_MB = 150.0
+TARGET_FLAT = 0.10
+
+
+@dataclass
+class Soak:
+    workload: str
+    connections: int
+    seconds: float
+    rps: float
+    errors: int
+    first_mb: dict[int, float]
+    last_mb: dict[int, float]
+    peak_mb: dict[int, float]
+
+    @property
+    def worst_drift(self) -> float:
+        return max(abs(self.last_mb[pid] - self.first_mb[pid]) / self.first_mb[pid] for pid in self.first_mb)
+
+
+@dataclass
+class Run:
+    command: str
+    seconds: float
+    connections: list[int]
+    workers: int
+    measurements: list[Measurement] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (database, workload title)
+    soak: Soak | None = None
+
+
+def _first_line(path: str, prefix: str) -> str:
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(prefix):
+            return line.split(":", 1)[1].strip()
+    return "?"
+
+
+def machine() -> list[str]:
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    peer_package = PEER_DIR / "node_modules" / "oidc-provider" / "package.json"
+    peer_version = "?"
+    if peer_package.exists():
+        peer_version = json.loads(peer_package.read_text())["version"]
+    return [
+        f"- CPU: {_first_line('/proc/cpuinfo', 'model name')}, {len(_cpus())} cores visible",
+        f"- Memory: {_first_line('/proc/meminfo', 'MemTotal')}; kernel {platform.release()}",
+        f"- Python {platform.python_version()}, Granian {version('granian')}, Flask {version('flask')}, "
+        f"Authlib {version('authlib')}, SQLAlchemy {version('sqlalchemy')}",
+        f"- Peer: oidc-provider {peer_version} on Node.js {node_version()}",
+        f"- Load generator: {wrk_version()}, {WRK_THREADS} threads, on the same machine",
+        f"- Commit: {commit}; run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+    ]
+
+
+def _cpus() -> list[str]:
+    return [line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("processor")]
+
+
+def _row(m: Measurement, label: str) -> str:
+    r = m.result
+    rate = f"{m.rate:,.0f}"
+    return (
+        f"| {m.workload.title} | {m.connections} | {label} | {rate} {m.workload.unit} | {r.p50_ms:.1f} | "
+        f"{r.p99_ms:.1f} | {r.p999_ms:.1f} | {r.errors} | {m.peak_rss_mb:.0f} |"
+    )
+
+
+def _tables(run: Run) -> list[str]:
+    lines = []
+    for database in dict.fromkeys(m.database for m in run.measurements):
+        lines += [
+            f"### {database}",
+            "",
+            "| workload | conns | server (round) | rate | p50 ms | p99 ms | p99.9 ms | errors "
+            "| peak RSS/worker MB |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        rounds: dict[tuple, int] = {}
+        for m in (m for m in run.measurements if m.database == database):
+            key = (m.workload.key, m.connections, m.server)
+            rounds[key] = rounds.get(key, 0) + 1
+            lines.append(_row(m, f"{m.server} ({rounds[key]})"))
+        lines += [
+            f"| {title} | | idp | endpoint not available (404) | | | | | |"
+            for db, title in run.missing
+            if db == database
+        ]
+        lines.append("")
+    return lines
+
+
+def ratios(run: Run) -> list[tuple[str, str, int, float, float]]:
+    """(database, workload, connections, ours mean rate, peer mean rate)."""
+    found = []
+    for m in run.measurements:
+        if m.server != "peer":
+            continue
+        key = (m.database, m.workload.key, m.connections)
+        if any((d, w, c) == key for d, w, c, _, _ in found):
+            continue
+        ours = [
+            x.rate
+            for x in run.measurements
+            if (x.database, x.workload.key, x.connections) == key and x.server == "idp"
+        ]
+        peer = [
+            x.rate
+            for x in run.measurements
+            if (x.database, x.workload.key, x.connections) == key and x.server == "peer"
+        ]
+        found.append((*key, sum(ours) / len(ours), sum(peer) / len(peer)))
+    return found
+
+
+def _ratio_table(run: Run) -> list[str]:
+    lines = [
+        "| database | workload | conns | idp req/s (mean) | peer req/s (mean) | ours/peer | "
+        f"≥ {TARGET_RATIO}× |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for database, workload, connections, ours, peer in ratios(run):
+        ratio = ours / peer
+        lines.append(
+            f"| {database} | {workload} | {connections} | {ours:,.0f} | {peer:,.0f} | "
+            f"{ratio:.2f} | {'yes' if ratio >= TARGET_RATIO else 'no'} |"
+        )
+    return [*lines, ""]
+
+
+def _targets(run: Run) -> list[str]:
+    ours = [m for m in run.measurements if m.server == "idp"]
+    at_128 = [m for m in ours if m.connections == max(run.connections)]
+    slow = [
+        f"{m.database} {m.workload.key} {m.result.p99_ms:.0f} ms"
+        for m in at_128
+        if m.result.p99_ms >= TARGET_P99_MS
+    ]
+    errors = sum(m.result.errors for m in run.measurements)
+    rss = max((m.peak_rss_mb for m in ours), default=0)
+    ratio_misses = [f"{d} {w} c={c}: {o / p:.2f}" for d, w, c, o, p in ratios(run) if o / p < TARGET_RATIO]
+    lines = [
+        f"- Throughput ≥ {TARGET_RATIO}× the peer (token, introspection): "
+        + ("met" if not ratio_misses else "NOT met — " + "; ".join(ratio_misses)),
+        f"- p99 < {TARGET_P99_MS:.0f} ms at {max(run.connections)} connections: "
+        + ("met" if not slow else "NOT met — " + "; ".join(slow)),
+        f"- Zero errors: {'met' if errors == 0 else f'NOT met — {errors} errors'}",
+        f"- Peak RSS per worker ≤ {TARGET_RSS_MB:.0f} MB: {'met' if rss <= TARGET_RSS_MB else 'NOT met'}"
+        f" (largest sample {rss:.0f} MB)",
+    ]
+    if run.soak:
+        s = run.soak
+        per_worker = ", ".join(
+            f"{s.first_mb[p]:.0f} → {s.last_mb[p]:.0f} MB (peak {s.peak_mb[p]:.0f})" for p in s.first_mb
+        )
+        lines.append(
+            f"- RSS flat within {TARGET_FLAT:.0%} over {s.seconds:.0f} s at {s.connections} connections "
+            f"({s.workload}, {s.rps:,.0f} req/s, {s.errors} errors), mean of first vs last 30 s per worker: "
+            f"{per_worker}: {'met' if s.worst_drift <= TARGET_FLAT else 'NOT met'} "
+            f"(worst drift {s.worst_drift:.1%})"
+        )
+    return lines
+
+
+def write(run: Run) -> None:
+    kept = ""
+    if RESULTS.exists() and ANALYSIS_MARKER in RESULTS.read_text():
+        kept = RESULTS.read_text().split(ANALYSIS_MARKER, 1)[1]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Generated by `python -m bench` (`make bench`). Each figure is one wrk run of "
+        f"{run.seconds:g} s after a {WARMUP_SECONDS} s warm-up against `idp serve` (Granian, {run.workers} "
+        "workers) on a fresh database; the peer runs alternately with it, A B A B, on the same "
+        "machine with the same wrk settings. Errors count socket errors and every response with "
+        "a status the workload did not expect (non-2xx; for the flow, anything but 302/200). "
+        "Latencies are per HTTP request; the flow's rate is completed flows of 3 requests "
+        "(authorize redirect, token, userinfo). The peer cannot introspect its own JWT access "
+        "tokens (`unsupported_token_type`), so its introspection runs use a second peer issuing "
+        "opaque tokens, as its README's introspection figure does.",
+        "",
+        "## Machine and command",
+        "",
+        *machine(),
+        f"- Command: `{run.command}`",
+        "",
+        "## Targets",
+        "",
+        *_targets(run),
+        "",
+        "## Ours / peer",
+        "",
+        *_ratio_table(run),
+        "## All runs",
+        "",
+        *_tables(run),
+        ANALYSIS_MARKER,
+    ]
+    RESULTS.write_text("\n".join(lines) + (kept or "\n"))

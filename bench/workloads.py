@@ -1,0 +1,118 @@
+"""The five workloads, as wrk script parameters, and how one measurement is taken."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import requests
+
+from bench.fixtures import Credentials, FlowSetup, basic, introspection_target
+from bench.loadgen import LoadResult, run_wrk
+from bench.memory import RssSampler
+from bench.servers import Server
+
+WARMUP_SECONDS = 3
+
+
+@dataclass
+class Workload:
+    key: str
+    title: str
+    script: str
+    env: dict[str, str]
+    unit: str = "req/s"
+
+
+@dataclass
+class Measurement:
+    database: str
+    workload: Workload
+    connections: int
+    server: str
+    result: LoadResult
+    peak_rss_mb: float  # largest sampled VmRSS of one worker during the run
+
+    @property
+    def rate(self) -> float:
+        return self.result.flows_per_second if self.workload.unit == "flows/s" else self.result.rps
+
+
+def _post(path: str, body: str, authorization: str = "") -> dict[str, str]:
+    return {
+        "BENCH_METHOD": "POST",
+        "BENCH_PATH": path,
+        "BENCH_BODY": body,
+        "BENCH_AUTHORIZATION": authorization,
+    }
+
+
+def token_workload(credentials: Credentials) -> Workload:
+    body = urlencode({"grant_type": "client_credentials", "scope": "dgfip_rfr"})
+    return Workload(
+        "token",
+        "POST /token client_credentials (ES256 JWT)",
+        "request.lua",
+        _post(credentials.token_path, body, basic(*credentials.service)),
+    )
+
+
+def introspect_workload(server: Server, credentials: Credentials) -> Workload:
+    path, body = introspection_target(server, credentials)
+    return Workload(
+        "introspect",
+        "POST introspection (RFC 7662)",
+        "request.lua",
+        _post(path, body, basic(*credentials.data_provider)),
+    )
+
+
+def checktoken_workload(server: Server, credentials: Credentials) -> Workload:
+    token = credentials.client_credentials_token(server.url)
+    client_id, secret = credentials.data_provider
+    body = urlencode({"token": token, "client_id": client_id, "client_secret": secret})
+    return Workload(
+        "checktoken", "POST /checktoken (signed JWT answer)", "request.lua", _post("/checktoken", body)
+    )
+
+
+def jwks_workload() -> Workload:
+    return Workload("jwks", "GET /jwks", "request.lua", {"BENCH_METHOD": "GET", "BENCH_PATH": "/jwks"})
+
+
+def flow_workload(flow: FlowSetup) -> Workload:
+    return Workload(
+        "flow",
+        "code flow: authorize → token → userinfo",
+        "flow.lua",
+        {
+            "BENCH_AUTHORIZE_PATH": flow.authorize_path,
+            "BENCH_COOKIE": flow.cookie,
+            "BENCH_AUTHORIZATION": flow.authorization,
+            "BENCH_TOKEN_BODY": flow.token_body,
+        },
+        unit="flows/s",
+    )
+
+
+def endpoint_exists(server: Server, workload: Workload) -> bool:
+    """Workloads whose endpoint another issue has not landed yet are reported as missing."""
+    if workload.env.get("BENCH_METHOD") != "POST":
+        return True
+    return requests.post(server.url + workload.env["BENCH_PATH"], timeout=10).status_code != 404
+
+
+def measure(
+    server: Server,
+    worker_pids: list[int],
+    database: str,
+    workload: Workload,
+    connections: int,
+    seconds: float,
+) -> Measurement:
+    """A warm-up, then one measured run while sampling the workers' RSS."""
+    run_wrk(server.url, workload.script, workload.env, connections=connections, seconds=WARMUP_SECONDS)
+    with RssSampler(worker_pids, interval=0.25) as sampler:
+        result = run_wrk(server.url, workload.script, workload.env, connections=connections, seconds=seconds)
+    peak = max((max(sample.values()) for _, sample in sampler.samples), default=0) / 1024
+    return Measurement(database, workload, connections, server.name, result, peak)
