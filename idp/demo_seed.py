@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import current_app
 
 from idp.client_admin import ClientSettings, create_client, update_client
+from idp.demo_provider.seed import seed_demo_data_provider
 from idp.demo_rp import DEMO_CLIENT_ID
 from idp.extensions import db
 from idp.models import User
@@ -43,6 +44,7 @@ DEMO_CITIZENS = (
 )
 DEMO_SCOPES = (
     "openid given_name family_name birthdate gender birthplace birthcountry email preferred_username"
+    " dgfip_rfr"
 )
 
 
@@ -72,3 +74,4 @@ def seed_demo() -> Iterator[str]:
     else:
         update_client(DEMO_CLIENT_ID, settings)
     yield f"demo service provider: {DEMO_CLIENT_ID} at {issuer}/demo/"
+    yield from seed_demo_data_provider()

@@ -1,10 +1,12 @@
 """The built-in demo service provider: a real relying party running the code flow against
-this server over HTTP (Authlib's client), then showing the verified ID token and userinfo."""
+this server over HTTP (Authlib's client), then showing the verified ID token and userinfo, and
+calling the demo data provider with the access token (which checks it through /checktoken)."""
 
 from __future__ import annotations
 
 import secrets
 
+import jwt
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
@@ -12,7 +14,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from idp.demo_rp import DEMO_CLIENT_ID, DemoError, verify_id_token
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
-DEMO_SCOPE = "openid given_name family_name birthdate gender birthplace birthcountry email"
+DEMO_SCOPE = "openid given_name family_name birthdate gender birthplace birthcountry email dgfip_rfr"
+#: The demo data provider (idp.demo_provider), called with the access token like a real API.
+DEMO_API_PATH = "/demo-api/impot-particulier/situations"
 
 
 def _oauth_session(**kwargs) -> OAuth2Session:
@@ -62,7 +66,14 @@ def callback():
         )
         claims = verify_id_token(token["id_token"], issuer, DEMO_CLIENT_ID, flow["nonce"])
         userinfo = oauth.get(issuer + "/userinfo", timeout=5).json()
-        result = {"id_token": token["id_token"], "claims": claims, "userinfo": userinfo}
+        api = oauth.get(issuer + DEMO_API_PATH, timeout=10)
+        result = {
+            "id_token": token["id_token"],
+            "claims": claims,
+            "userinfo": userinfo,
+            "access_token_claims": jwt.decode(token["access_token"], options={"verify_signature": False}),
+            "api": {"url": issuer + DEMO_API_PATH, "status": api.status_code, "body": api.json()},
+        }
     except DemoError as error:
         result = {"error": str(error)}
     except Exception as error:
