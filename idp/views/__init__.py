@@ -6,7 +6,10 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from idp import api
     from idp.datapass import views as datapass
+    from idp.demo_provider import views as demo_provider
     from idp.views import authorize, data_providers, demo, discovery, login, logout, token
 
-    for module in (discovery, authorize, token, login, logout, demo, data_providers, api, datapass):
+    for module in (
+        discovery, authorize, token, login, logout, demo, data_providers, api, datapass, demo_provider
+    ):
         app.register_blueprint(module.bp)
