@@ -1,4 +1,4 @@
-"""``idp scopes import FILE | export | list``: thin wrappers over :mod:`idp.registry_admin`."""
+"""``idp scopes import FILE | export | list``: thin wrappers over the registry services."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from idp import registry_admin
+from idp import registry_admin, registry_import
 from scopes import RegistryValidationError
 
 
@@ -30,7 +30,7 @@ def scopes_import(file: Path) -> None:
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise click.ClickException(f"{file}: not a readable JSON document: {error}") from error
     try:
-        report = registry_admin.import_document(document)
+        report = registry_import.import_document(document)
     except RegistryValidationError as invalid:
         click.echo(f"{file}: {invalid.message}; nothing was imported:", err=True)
         for problem in invalid.errors:
@@ -50,7 +50,7 @@ def scopes_import(file: Path) -> None:
 @with_appcontext
 def scopes_export() -> None:
     """Print the registry as a scope-registry/1 JSON document (what ``import`` reads)."""
-    click.echo(json.dumps(registry_admin.export_document(), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(registry_import.export_document(), indent=2, ensure_ascii=False))
 
 
 @scopes_group.command("list")

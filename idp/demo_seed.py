@@ -14,7 +14,7 @@ from idp.demo_rp import DEMO_CLIENT_ID
 from idp.extensions import db
 from idp.models import User
 from idp.oauth2.clients import find_client
-from idp.registry_admin import import_document
+from idp.registry_import import import_document
 from idp.users_admin import create_user
 
 REGISTRY_FILE = Path(__file__).parent / "data" / "franceconnect-registry.json"
@@ -49,7 +49,7 @@ DEMO_SCOPES = (
 
 
 def import_registry_file(path: Path = REGISTRY_FILE) -> dict[str, int]:
-    """Merge the registry file (see :func:`idp.registry_admin.import_document`); returns counts."""
+    """Merge the registry file (see :func:`idp.registry_import.import_document`); returns counts."""
     report = import_document(json.loads(path.read_text(encoding="utf-8")))
     return {"created": len(report.created), "updated": len(report.updated)}
 
