@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from idp import keystore
 from idp.extensions import db
-from idp.models import AccessTokenRecord, Client, RefreshToken, User, utcnow
+from idp.models import AccessTokenRecord, Client, Consent, RefreshToken, User, utcnow
 from idp.models.clients import normalize_scope
 from idp.oauth2.audience import token_audience
 from idp.subject import pairwise_sub
@@ -93,6 +93,9 @@ def save_token(token: dict, request) -> None:
             expires_at=_from_epoch(claims["exp"]),
         )
     )
+    if context.get("consent_id") is not None:  # shown on /account as the last issuance
+        consent = update(Consent).where(Consent.id == context["consent_id"])
+        db.session.execute(consent.values(last_issued_at=_from_epoch(claims["iat"])))
     if "refresh_token" in token:
         now = utcnow()
         db.session.add(

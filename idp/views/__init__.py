@@ -4,12 +4,13 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from idp import api
+    from idp import api, i18n
     from idp.datapass import views as datapass
     from idp.demo_provider import views as demo_provider
-    from idp.views import authorize, data_providers, demo, discovery, login, logout, token
+    from idp.views import account, authorize, data_providers, demo, discovery, login, logout, token
 
     for module in (
-        discovery, authorize, token, login, logout, demo, data_providers, api, datapass, demo_provider
+        discovery, authorize, token, login, logout, demo, data_providers, api, datapass, account, i18n,
+        demo_provider,
     ):
         app.register_blueprint(module.bp)

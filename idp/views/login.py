@@ -1,20 +1,36 @@
-"""Sign-in and consent pages, reached from /authorize (and /login for the account page)."""
+"""Sign-in and consent pages, reached from /authorize (and /login?next=/account for the account).
+
+Form contract (DESIGN.md): the sign-in form posts ``username`` and ``password``; the consent
+form has the buttons ``decision=accept`` and ``decision=deny``; both carry ``csrf_token``.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+import math
 
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import ngettext
+
+from idp import throttle
 from idp.consents import record_consent
 from idp.extensions import db
+from idp.i18n import SESSION_LANGUAGE_KEY, current_language
 from idp.models import User
 from idp.oauth2.clients import find_client
 from idp.oauth2.interaction import INTERACTION_KEY, local_login_acr
 from idp.passwords import verify_password
 from idp.registry_store import registry
 from idp.sessions import current_login, start_login
+from idp.views.redirects import safe_local_path
 from scopes import consent_groups
 
 bp = Blueprint("login", __name__)
+
+#: Session entries carried across the renewal at sign-in (everything else is dropped): the
+#: pending authorization request, the chosen language, and the built-in demo relying party's
+#: pending flow (it lives on this origin, so it shares this cookie).
+KEPT_ACROSS_SIGN_IN = (INTERACTION_KEY, SESSION_LANGUAGE_KEY, "demo_flow")
+MAX_USERNAME_LENGTH = 255
 
 
 def _interaction() -> dict | None:
@@ -22,42 +38,64 @@ def _interaction() -> dict | None:
     return stored if isinstance(stored, dict) and "return_to" in stored else None
 
 
-def _safe_next(value: str | None) -> str:
-    """Only local paths: never an open redirect."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return url_for("login.login")
+def _sign_in(user: User) -> None:
+    """Start a new session (fixation defence) keeping only :data:`KEPT_ACROSS_SIGN_IN`."""
+    kept = {key: session[key] for key in KEPT_ACROSS_SIGN_IN if key in session}
+    start_login(user, acr=local_login_acr(), amr=["pwd"])
+    session.update(kept)
+
+
+def _login_page(client, username: str, status: int = 200, error: str | None = None, retry_after: int = 0):
+    retry_minutes = math.ceil(retry_after / 60)
+    retry_message = ngettext(
+        "Vous pourrez réessayer dans %(num)d minute.",
+        "Vous pourrez réessayer dans %(num)d minutes.",
+        retry_minutes,
+    )
+    page = render_template(
+        "login.html", client=client, username=username, error=error, retry_message=retry_message
+    )
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return page, status, headers
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     interaction = _interaction()
     client = find_client(interaction["client_id"]) if interaction else None
-    error = None
-    username = request.form.get("username", "") or (interaction or {}).get("params", {}).get("login_hint", "")
-    if request.method == "POST":
-        password = request.form.get("password", "")
+    hint = (interaction or {}).get("params", {}).get("login_hint", "")
+    username = request.form.get("username", "")[:MAX_USERNAME_LENGTH] or hint
+    if request.method == "GET":
+        return _login_page(client, username)
+
+    counters = throttle.counters_for(username)
+    lock_end = throttle.locked_until(counters)
+    if lock_end is None:
         user = db.session.scalar(db.select(User).where(User.username == username)) if username else None
-        if verify_password(user.password_hash if user else None, password) and user is not None:
-            start_login(user, acr=local_login_acr(), amr=["pwd"])
+        if verify_password(user.password_hash if user else None, request.form.get("password", "")) and user:
+            throttle.record_success(counters.account)
+            _sign_in(user)
             if interaction:
-                session[INTERACTION_KEY] = interaction  # survives the session renewal
                 return redirect(interaction["return_to"], code=303)
-            return redirect(_safe_next(request.args.get("next")), code=303)
-        error = "invalid_credentials"
-    status = 401 if error else 200
-    return render_template("login.html", client=client, username=username, error=error), status
+            return redirect(safe_local_path(request.args.get("next")) or url_for("account.index"), code=303)
+        lock_end = throttle.record_failure(counters)
+        if lock_end is None:
+            return _login_page(client, username, 401, "invalid_credentials")
+    retry_after = throttle.retry_after_seconds(lock_end)
+    return _login_page(client, username, 429, "too_many_attempts", retry_after)
 
 
 @bp.route("/consent", methods=["GET", "POST"])
 def consent():
     interaction = _interaction()
+    if interaction is None:
+        return render_template("error.html", error="no_pending_request"), 400
     login = current_login()
-    if interaction is None or login is None:
-        abort(400, description="no_pending_request")
+    if login is None:  # the sign-in expired while the page was open: sign in again
+        return redirect(url_for("login.login"), code=303)
     client = find_client(interaction["client_id"])
     if client is None:
-        abort(400, description="unknown_client")
+        return render_template("error.html", error="invalid_client"), 400
     scope_keys = interaction["scope"].split()
     if request.method == "POST":
         decision = request.form.get("decision")
@@ -69,7 +107,5 @@ def consent():
         else:
             abort(400, description="decision must be accept or deny")
         return redirect(interaction["return_to"], code=303)
-    from idp.i18n import current_language
-
     groups = consent_groups(registry(), scope_keys, current_language())
     return render_template("consent.html", client=client, user=login.user, groups=groups)
