@@ -16,7 +16,7 @@ from pathlib import Path
 from bench import postgres, report
 from bench.fixtures import idp_credentials, peer_credentials, prepare_flow
 from bench.loadgen import run_wrk
-from bench.memory import RssSampler, status_kib, worker_pids
+from bench.procfs import RssSampler, status_kib, worker_pids
 from bench.servers import Server, prepare_idp, start_peer
 from bench.workloads import (
     checktoken_workload,
@@ -38,6 +38,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured duration of each run")
     parser.add_argument("--connections", type=int, nargs="+", default=[32, 128])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="idp serve workers")
+    parser.add_argument("--threads", type=int, help="idp serve threads per worker (default: its own)")
     parser.add_argument("--rounds", type=int, default=2, help="A B rounds against the peer")
     parser.add_argument("--soak-seconds", type=float, default=120.0)
     parser.add_argument("--no-soak", action="store_true")
@@ -55,7 +56,7 @@ def _log(message: str) -> None:
 def _bench_database(
     run: report.Run, args: argparse.Namespace, work: Path, database: str, url: str | None, peers: dict
 ) -> None:
-    server = prepare_idp(work / f"instance-{database}", url, args.workers)
+    server = prepare_idp(work / f"instance-{database}", url, args.workers, args.threads)
     credentials = idp_credentials(server)
     server.start(work / f"idp-{database}.log")
     try:
@@ -114,7 +115,7 @@ def _record(run: report.Run, measurement) -> None:
         f"[{measurement.database}] {measurement.server:4} {measurement.workload.key:10} "
         f"c={measurement.connections:<3} {measurement.rate:8.0f} {measurement.workload.unit} "
         f"p50={r.p50_ms:.1f} p99={r.p99_ms:.1f} p99.9={r.p999_ms:.1f} ms errors={r.errors} "
-        f"rss={measurement.peak_rss_mb:.0f} MB"
+        f"cpu={measurement.cpu_ms:.2f} ms/req rss={measurement.peak_rss_mb:.0f} MB"
     )
 
 
@@ -164,6 +165,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             for peer in peers.values():
                 peer.stop()
+    run.load_after = report.load_average()
     if not args.no_write:
         report.write(run)
         _log(f"wrote {report.RESULTS}")

@@ -64,6 +64,13 @@ def idp_credentials(server: IdpServer) -> Credentials:
         "dgfip_rfr",
         "--json",
     )
+    # `idp seed-demo` registers a demo data provider owning the dgfip namespace: the
+    # benchmark's own data provider takes the namespace over, as an operator would.
+    owners = [
+        c["client_id"] for c in server.idp_json("clients", "list", "--json") if c.get("namespace") == "dgfip"
+    ]
+    for client_id in owners:
+        server.idp("clients", "delete", client_id)
     data_provider = server.idp_json(
         "clients",
         "create",

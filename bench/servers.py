@@ -65,6 +65,7 @@ class Server:
 @dataclass
 class IdpServer(Server):
     workers: int = 2
+    threads: int | None = None  # None: the `idp serve` default
 
     def idp(self, *args: str) -> str:
         """Run the ``idp`` CLI against this server's database; returns its stdout."""
@@ -88,6 +89,7 @@ class IdpServer(Server):
                 self.url.rsplit(":", 1)[1],
                 "--workers",
                 str(self.workers),
+                *(["--threads", str(self.threads)] if self.threads else []),
             ],
             env=self.env,
             stdout=handle,
@@ -96,7 +98,7 @@ class IdpServer(Server):
         wait_until_up(self.url + "/jwks", self.process, log)
 
 
-def prepare_idp(instance: Path, database_url: str | None, workers: int) -> IdpServer:
+def prepare_idp(instance: Path, database_url: str | None, workers: int, threads: int | None) -> IdpServer:
     """A fresh instance: migrated database and demo registry, not yet serving."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -110,7 +112,7 @@ def prepare_idp(instance: Path, database_url: str | None, workers: int) -> IdpSe
     }
     if database_url:
         env["IDP_DATABASE_URL"] = database_url
-    server = IdpServer(name="idp", url=url, env=env, workers=workers)
+    server = IdpServer(name="idp", url=url, env=env, workers=workers, threads=threads)
     server.idp("db", "upgrade")
     server.idp("seed-demo")
     return server

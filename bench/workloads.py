@@ -9,7 +9,7 @@ import requests
 
 from bench.fixtures import Credentials, FlowSetup, basic, introspection_target
 from bench.loadgen import LoadResult, run_wrk
-from bench.memory import RssSampler
+from bench.procfs import RssSampler, cpu_seconds
 from bench.servers import Server
 
 WARMUP_SECONDS = 3
@@ -32,6 +32,13 @@ class Measurement:
     server: str
     result: LoadResult
     peak_rss_mb: float  # largest sampled VmRSS of one worker during the run
+    cpu_seconds: float  # CPU time all the server's processes spent during the run
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request (per flow for the flow workload), in milliseconds."""
+        done = self.result.flows if self.workload.unit == "flows/s" else self.result.requests
+        return self.cpu_seconds * 1000 / done if done else float("nan")
 
     @property
     def rate(self) -> float:
@@ -112,7 +119,9 @@ def measure(
 ) -> Measurement:
     """A warm-up, then one measured run while sampling the workers' RSS."""
     run_wrk(server.url, workload.script, workload.env, connections=connections, seconds=WARMUP_SECONDS)
+    cpu_before = cpu_seconds(worker_pids)
     with RssSampler(worker_pids, interval=0.25) as sampler:
         result = run_wrk(server.url, workload.script, workload.env, connections=connections, seconds=seconds)
+    cpu = cpu_seconds(worker_pids) - cpu_before
     peak = max((max(sample.values()) for _, sample in sampler.samples), default=0) / 1024
-    return Measurement(database, workload, connections, server.name, result, peak)
+    return Measurement(database, workload, connections, server.name, result, peak, cpu)

@@ -1,11 +1,14 @@
-"""Resident memory of a server's worker processes, read from ``/proc/<pid>/status``.
+"""Per-process figures of a server's workers from ``/proc``: memory and CPU time.
 
 ``VmHWM`` is the peak resident set since the process started; ``VmRSS`` the current one.
-Granian's workers are the descendants of the ``idp serve`` process.
+CPU time (user + system, ``/proc/<pid>/stat``) spent per request is the figure that a
+shared, noisy machine disturbs least. Granian's workers are the descendants of the
+``idp serve`` process.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -39,6 +42,18 @@ def status_kib(pid: int, field: str) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes (and their finished threads), in seconds."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def worker_pids(server_pid: int) -> list[int]:
