@@ -10,14 +10,11 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from idp.allowed_scopes import recompute
-from idp.datapass.events import FRANCE_CONNECT, Snapshot, Standing, eidas_level, state_after
+from idp.datapass.events import FRANCE_CONNECT, FormData, Snapshot, Standing, eidas_level, state_after
 from idp.datapass.linking import provision_france_connect_client, resolved_client_id, riders_of, set_link
 from idp.extensions import db
 from idp.models import Habilitation
 from idp.oauth2.clients import find_client
-
-#: Events after which a FranceConnect habilitation's client is created or brought up to date.
-PROVISIONING_EVENTS = frozenset({"approve", "import"})
 
 
 def locked_habilitation(habilitation_id: int, definition: str) -> Habilitation:
@@ -72,24 +69,42 @@ def apply_snapshot(
         habilitation.authorization_ids = snapshot.authorization_ids
     habilitation.active = standing.active
     habilitation.approved_scopes = list(standing.approved_scopes)
-    affected = {habilitation.client_id} | _relink(habilitation, event)
+    affected = {habilitation.client_id} | _relink(habilitation, snapshot)
     db.session.flush()
     reason = f"habilitation {habilitation.id}: {event}"
     recompute_clients(affected, reason=reason, habilitation_id=habilitation.id)
     return {client_id for client_id in affected if client_id}
 
 
-def _relink(habilitation: Habilitation, event: str) -> set[str | None]:
-    """Apply the linking rules; returns every client whose scopes may have changed."""
+def _approved_form(habilitation: Habilitation, snapshot: Snapshot) -> FormData | None:
+    """The form as last approved: the newest authorization's, else the request's if active."""
+    approvals = snapshot.approvals
+    if approvals:
+        return approvals[-1].data
+    return snapshot.data if habilitation.active else None
+
+
+def _relink(habilitation: Habilitation, snapshot: Snapshot) -> set[str | None]:
+    """Apply the linking rules; returns every client whose scopes may have changed.
+
+    A FranceConnect habilitation that has been approved (its snapshot lists an
+    authorization) has a client, named and levelled after its last approval, so that the
+    client follows from the last snapshot alone, whatever order the deliveries came in.
+    """
     if habilitation.definition != FRANCE_CONNECT:
         target = resolved_client_id(habilitation)
         if target is None:  # unlinkable: keep the current (possibly manual) link
             return set()
         return {set_link(habilitation, target, how="france_connect_authorization_id"), target}
     affected: set[str | None] = set()
-    client = find_client(habilitation.client_id) if habilitation.client_id else None
-    if habilitation.active and (event in PROVISIONING_EVENTS or client is None):
-        affected.add(provision_france_connect_client(habilitation).client_id)
+    approved = _approved_form(habilitation, snapshot)
+    if approved is not None:
+        client = provision_france_connect_client(
+            habilitation,
+            name=approved.intitule or habilitation.intitule,
+            eidas=eidas_level(approved.france_connect_eidas) or habilitation.eidas_level,
+        )
+        affected.add(client.client_id)
     if habilitation.client_id:
         affected.add(habilitation.client_id)
         for rider in riders_of(habilitation):

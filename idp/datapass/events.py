@@ -8,8 +8,8 @@ deliveries in ``fired_at`` order and dropping the older ones that arrive late gi
 result.
 
 - ``approve`` makes it active with the snapshot's scopes (``data.data.scopes``).
-- ``revoke`` and ``archive`` make it inactive at once; the last approved scopes are kept
-  for the record but grant nothing.
+- ``revoke`` and ``archive`` make it inactive at once; the last approved scopes (those of
+  the newest authorization) are kept for the record but grant nothing.
 - Every other event (``reopen``, ``submit``, ``refuse``, ``request_changes``,
   ``cancel_reopening``, ``update``, ``transfer``, ``create``) follows the snapshot: active
   while an authorization is live (state ``active``, not revoked), granting that
@@ -106,9 +106,14 @@ class Snapshot:
         return [authorization.id for authorization in self.authorizations or ()]
 
     @property
+    def approvals(self) -> list[Authorization]:
+        """The authorizations oldest first (DataPass ids increase with each approval)."""
+        return sorted(self.authorizations or (), key=lambda a: int(a.id) if a.id.isdigit() else -1)
+
+    @property
     def live_authorization(self) -> Authorization | None:
-        """The newest live authorization (DataPass lists them oldest first)."""
-        live = [authorization for authorization in self.authorizations or () if authorization.is_live]
+        """The newest live authorization."""
+        live = [authorization for authorization in self.approvals if authorization.is_live]
         return live[-1] if live else None
 
 
@@ -131,18 +136,26 @@ def state_after(event: str | None, snapshot: Snapshot, previous_state: str | Non
     return snapshot.state or (EVENT_STATES.get(event or "") or previous_state) or "draft"
 
 
+def last_approved_scopes(snapshot: Snapshot, previous: Standing) -> tuple[str, ...]:
+    """The scopes of the newest authorization: what the last approval granted."""
+    if snapshot.authorizations is None:
+        return previous.approved_scopes
+    approvals = snapshot.approvals
+    return approvals[-1].data.scopes if approvals else ()
+
+
 def standing_from_snapshot(snapshot: Snapshot, previous: Standing) -> Standing:
     """What the snapshot alone says (events other than approve/revoke/archive, and imports)."""
     if snapshot.state in ENDED_STATES:
-        return Standing(False, previous.approved_scopes)
+        return Standing(False, last_approved_scopes(snapshot, previous))
     if snapshot.authorizations is None:
         if snapshot.state == "validated":
             return Standing(True, snapshot.data.scopes)
         return previous
     live = snapshot.live_authorization
     if live is None:
-        return Standing(False, previous.approved_scopes)
-    return Standing(True, live.data.scopes or previous.approved_scopes)
+        return Standing(False, last_approved_scopes(snapshot, previous))
+    return Standing(True, live.data.scopes)
 
 
 def standing_after(event: str, snapshot: Snapshot, previous: Standing) -> Standing:
@@ -150,7 +163,7 @@ def standing_after(event: str, snapshot: Snapshot, previous: Standing) -> Standi
     if event == APPROVE:
         return Standing(True, snapshot.data.scopes)
     if event in DEACTIVATING_EVENTS:
-        return Standing(False, previous.approved_scopes)
+        return Standing(False, last_approved_scopes(snapshot, previous))
     return standing_from_snapshot(snapshot, previous)
 
 

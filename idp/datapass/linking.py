@@ -43,11 +43,13 @@ def resolved_client_id(habilitation: Habilitation) -> str | None:
     return owner.client_id if owner is not None else None
 
 
-def provision_france_connect_client(habilitation: Habilitation) -> Client:
+def provision_france_connect_client(
+    habilitation: Habilitation, *, name: str | None, eidas: str | None
+) -> Client:
     """Create or update the service provider of an approved FranceConnect habilitation."""
     settings = ClientSettings(
-        name=(habilitation.intitule or f"Habilitation DataPass {habilitation.id}")[:CLIENT_NAME_LIMIT],
-        eidas_level=habilitation.eidas_level or "eidas1",
+        name=(name or f"Habilitation DataPass {habilitation.id}")[:CLIENT_NAME_LIMIT],
+        eidas_level=eidas or "eidas1",
     )
     existing = find_client(habilitation.client_id) if habilitation.client_id else None
     client = stage_client_without_credentials(settings, existing)
