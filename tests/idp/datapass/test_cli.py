@@ -1,0 +1,106 @@
+"""``idp habilitations import|list|show|link|audit``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from idp.extensions import db
+from idp.models import Client, Habilitation
+from tests.idp.datapass.conftest import deliver, sample
+
+
+def import_file(tmp_path, *names: str) -> str:
+    path = tmp_path / "habilitations.json"
+    path.write_text(json.dumps([sample(name)["data"] for name in names]), encoding="utf-8")
+    return str(path)
+
+
+def run(runner, *args: str):
+    return runner.invoke(args=["habilitations", *args])
+
+
+def test_import_applies_the_webhook_rules_and_is_idempotent(app, runner, tmp_path):
+    path = import_file(tmp_path, "approve-france-connect", "approve-api-impot-particulier")
+    first = run(runner, "import", path)
+    assert first.exit_code == 0, first.output
+    assert first.output.strip() == "2 created, 0 updated, 0 unchanged, 0 skipped older"
+    again = run(runner, "import", path)
+    assert again.output.strip() == "0 created, 0 updated, 2 unchanged, 0 skipped older"
+    with app.app_context():
+        (client,) = db.session.scalars(db.select(Client)).all()
+        assert {"dgfip_rfr", "openid"} <= set(client.allowed_scopes)
+        assert {h.client_id for h in db.session.scalars(db.select(Habilitation))} == {client.client_id}
+
+    listed = json.loads(run(runner, "list", "--json").output)
+    assert [(h["id"], h["definition"], h["active"]) for h in listed] == [
+        (4242, "france_connect", True),
+        (5150, "api_impot_particulier", True),
+    ]
+
+
+def test_import_never_undoes_a_newer_webhook(app, client, runner, tmp_path):
+    assert deliver(client, sample("approve-france-connect")).status_code == 200
+    assert deliver(client, sample("approve-api-impot-particulier")).status_code == 200
+    assert deliver(client, sample("revoke-api-impot-particulier")).status_code == 200
+    # An export taken before the revocation: its snapshot is older than the last delivery.
+    result = run(runner, "import", import_file(tmp_path, "approve-api-impot-particulier"))
+    assert result.output.strip() == "0 created, 0 updated, 0 unchanged, 1 skipped older"
+    with app.app_context():
+        assert db.session.get(Habilitation, 5150).active is False
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{}", "JSON array"),
+        ("not json", "Expecting value"),
+        ('[{"id": "x"}]', "invalid habilitations"),
+        ('[{"id": 3, "state": "validated"}]', "definition"),
+    ],
+)
+def test_import_rejects_bad_files(runner, tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    result = run(runner, "import", str(path))
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_show_list_and_audit(app, client, runner):
+    client_id = deliver(client, sample("approve-france-connect")).get_json()["token_id"]
+    deliver(client, sample("approve-api-impot-particulier"))
+    deliver(client, sample("revoke-api-impot-particulier"))
+
+    shown = json.loads(run(runner, "show", "5150").output)
+    assert (shown["state"], shown["active"], shown["client_id"]) == ("revoked", False, client_id)
+    assert shown["organization"] == {"name": "COMMUNE DE MONTREUIL", "siret": "21930048000015"}
+    assert shown["unknown_scope_keys"] == []
+    assert "5150  api_impot_particulier" in run(runner, "list").output
+
+    trail = json.loads(run(runner, "audit", "--habilitation", "5150", "--json").output)
+    kinds = [event["kind"] for event in trail]
+    assert kinds.count("webhook_delivery") == 2
+    tax = ["dgfip_rfr", "dgfip_nbpart", "dgfip_annee_n_moins_1"]
+    newest, oldest = (event["detail"] for event in trail if event["kind"] == "allowed_scopes_changed")
+    assert (oldest["added"], newest["removed"]) == (tax, tax)
+    by_client = json.loads(run(runner, "audit", "--client", client_id, "--json").output)
+    assert {event["client_id"] for event in by_client} == {client_id}
+    assert {4242, 5150} <= {event["habilitation_id"] for event in by_client}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", "999"], "unknown habilitation: 999"),
+        (["link", "999", "--client", "x"], "unknown habilitation: 999"),
+        (["link", "4242", "--client", "nobody"], "unknown client: nobody"),
+        (["link", "4242"], "Missing option '--client'"),
+    ],
+)
+def test_errors_are_clear(client, runner, args, message):
+    deliver(client, sample("approve-france-connect"))
+    result = run(runner, *args)
+    assert result.exit_code != 0
+    assert message in result.output
