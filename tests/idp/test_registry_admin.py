@@ -8,6 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from idp import registry_admin, registry_import
 from idp.demo_seed import REGISTRY_FILE
@@ -230,3 +232,70 @@ def test_delete_is_refused_while_something_holds_the_key(ctx, citizen, holder):
         registry_admin.delete_scope(OPERATOR, "dgfip_rfr")
         with pytest.raises(ScopeNotFound):
             registry_admin.get_scope("dgfip_rfr")
+
+
+# --- fuzz ----------------------------------------------------------------------------------
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+FIELDS = {
+    "providers": ["slug", "namespace", "label", "kind", "label_en", "extra"],
+    "scopes": ["key", "provider", "label", "claims", "group", "description", "legacy", "deprecated_since"],
+}
+
+
+@st.composite
+def mutated_documents(draw):
+    """The bundled registry with a few fields replaced, removed or entries added."""
+    document = copy.deepcopy(BUNDLED)
+    for _ in range(draw(st.integers(0, 4))):
+        name = draw(st.sampled_from(["providers", "scopes"]))
+        action = draw(st.sampled_from(["replace", "remove", "add", "copy"] + ["relabel", "new"] * 2))
+        entries = document[name]
+        if action == "new":  # valid: a new key of the cnous namespace
+            suffix = draw(st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True))
+            label = draw(st.text(min_size=1, max_size=20).filter(str.strip))
+            document["scopes"].append({"key": f"cnous_{suffix}", "provider": "cnous", "label": {"fr": label}})
+            continue
+        if action == "relabel":  # valid: another French label
+            entry = document["scopes"][draw(st.integers(0, len(document["scopes"]) - 1))]
+            entry["label"] = {"fr": draw(st.text(min_size=1, max_size=20).filter(str.strip))}
+            continue
+        if action == "add":
+            entries.append(draw(st.dictionaries(st.sampled_from(FIELDS[name]), json_values, max_size=6)))
+            continue
+        entry = entries[draw(st.integers(0, len(entries) - 1))]
+        if action == "copy":
+            entries.append(copy.deepcopy(entry) | {FIELDS[name][0]: draw(st.text(max_size=12))})
+        elif action == "remove":
+            entry.pop(draw(st.sampled_from(FIELDS[name])), None)
+        else:
+            value = draw(json_values | st.sampled_from(["dgfip", "cnaf", "data", "identity", "2030-01-01"]))
+            entry[draw(st.sampled_from(FIELDS[name]))] = value
+    shape = draw(st.sampled_from(["document"] * 8 + ["bad-format", "any-json"]))
+    if shape == "bad-format":
+        return document | {"format": draw(json_values)}
+    return document if shape == "document" else draw(json_values)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(document=mutated_documents())
+def test_import_fuzz_is_all_or_nothing_and_idempotent(ctx, document):
+    before = registry_import.export_document()
+    try:
+        registry_import.import_document(document)
+    except RegistryValidationError as invalid:
+        event("rejected")
+        assert invalid.errors and all(error.rule for error in invalid.errors)
+        assert registry_import.export_document() == before
+        return
+    event("accepted")
+    after = registry_import.export_document()
+    assert not registry_import.import_document(document).changed
+    assert not registry_import.import_document(after).changed
