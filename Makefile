@@ -9,8 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint bench install install-dev system-deps clean
+.PHONY: run test lint bench install install-dev system-deps translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +27,18 @@ $(DEV_STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-install-dev: $(DEV_STAMP) system-deps
+install-dev: $(DEV_STAMP) system-deps $(AXE)
+
+# axe-core for the browser tests' accessibility checks, pinned by tests/browser/package-lock.json.
+$(AXE): tests/browser/package.json tests/browser/package-lock.json | system-deps
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
+
+# English catalogue: re-extract the French message ids, merge, compile (commit the .po and .mo).
+translations: $(DEV_STAMP)
+	$(BIN)/pybabel extract -F idp/babel.cfg --no-location --sort-output -o idp/translations/messages.pot idp
+	$(BIN)/pybabel update -i idp/translations/messages.pot -d idp/translations --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -d idp/translations --statistics
 
 # Debian packages the tests need: Chromium for the browser tests, PostgreSQL for the
 # multi-instance tests, Node.js/npm for axe-core. Installed once; a no-op when present.
