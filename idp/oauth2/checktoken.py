@@ -12,7 +12,7 @@ from __future__ import annotations
 from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
 
 from idp.models import Client
-from idp.oauth2.clients import find_client
+from idp.oauth2.clients import find_client_for_authentication
 from idp.oauth2.introspection import introspect, introspection_jwt
 
 REQUIRED_FIELDS = ("token", "client_id", "client_secret")
@@ -35,7 +35,7 @@ def authenticate(client_id: str, client_secret: str) -> Client:
     Any secret-based data provider may call, whichever of client_secret_basic or
     client_secret_post it registered: FranceConnect's endpoint only takes form fields.
     """
-    client = find_client(client_id)
+    client = find_client_for_authentication(client_id)
     if client is None or not client.check_client_secret(client_secret):
         raise InvalidClientError(status_code=401, description="client authentication failed")
     return client

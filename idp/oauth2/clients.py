@@ -4,15 +4,57 @@ from __future__ import annotations
 
 import secrets
 
+from flask import current_app
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm.util import identity_key
+
 from idp.extensions import db
 from idp.models import Client
+
+#: The row's version: its primary key (a deleted and re-created client differs) and
+#: ``updated_at``, which every UPDATE of the row sets (column ``onupdate``).
+_VERSION = select(Client.id, Client.updated_at).where(Client.client_id == bindparam("client_id"))
+
+
+def _usable_id(client_id: object) -> bool:
+    return isinstance(client_id, str) and bool(client_id) and len(client_id) <= 64
 
 
 def find_client(client_id: object) -> Client | None:
     """One indexed query; hostile ids (non-strings, huge) simply find nothing."""
-    if not isinstance(client_id, str) or not client_id or len(client_id) > 64:
+    if not _usable_id(client_id):
         return None
     return db.session.scalar(db.select(Client).where(Client.client_id == client_id))
+
+
+def find_client_for_authentication(client_id: object) -> Client | None:
+    """The client, read-only, for the hot machine endpoints (token, introspection, checktoken).
+
+    Building an ORM ``Client`` costs more than the query that finds it, so each process keeps
+    the last one it built per ``client_id``, detached from any session. It is *never* used
+    without asking the database first: one indexed single-row query reads the row's version
+    (``id``, ``updated_at``), and the copy is rebuilt when that differs. A secret rotation,
+    a habilitation change (allowed scopes) or any other update is therefore seen by every
+    worker and instance from the next request, and a deleted client finds nothing.
+    The object must not be modified; writers use :func:`find_client`.
+    """
+    if not _usable_id(client_id):
+        return None
+    cache: dict[str, Client] = current_app.extensions.setdefault("idp_clients", {})
+    version = db.session.connection().execute(_VERSION, {"client_id": client_id}).first()
+    if version is None:
+        cache.pop(client_id, None)
+        return None
+    cached = cache.get(client_id)
+    if cached is not None and (cached.id, cached.updated_at) == tuple(version):
+        return cached
+    if identity_key(Client, version.id) in db.session.identity_map:
+        return find_client(client_id)  # this request already holds it (maybe changed): use that
+    client = find_client(client_id)
+    if client is not None:
+        db.session.expunge(client)  # fully loaded, never expired, safe to share read-only
+        cache[client_id] = client
+    return client
 
 
 def generate_client_secret() -> str:

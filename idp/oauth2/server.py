@@ -11,7 +11,7 @@ from flask import request as flask_request
 from idp.extensions import db
 from idp.oauth2 import grants, openid, tokens
 from idp.oauth2.client_auth import PrivateKeyJWTAuthentication
-from idp.oauth2.clients import find_client
+from idp.oauth2.clients import find_client_for_authentication
 
 NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
 
@@ -25,7 +25,7 @@ class IssuerParameter(_IssuerParameter):
 
 class AuthorizationServer(_AuthorizationServer):
     def query_client(self, client_id):
-        return find_client(client_id)
+        return find_client_for_authentication(client_id)
 
     def save_token(self, token, request):
         tokens.save_token(token, request)
