@@ -74,6 +74,10 @@ def generate_token(grant_type, client, user=None, scope=None, expires_in=None, i
     return token
 
 
+#: Built once and reused as the same object (no per-call statement construction).
+_INSERT_ACCESS_TOKEN_RECORD = insert(AccessTokenRecord.__table__)
+
+
 def save_token(token: dict, request) -> None:
     """Record the access token's ``jti`` and, if any, the refresh token's hash.
 
@@ -85,18 +89,20 @@ def save_token(token: dict, request) -> None:
     context = g.get("grant_context") or {}
     user_id = request.user.id if request.user is not None else None
     db.session.execute(
-        insert(AccessTokenRecord.__table__).values(
-            jti=claims["jti"],
-            client_id=claims["client_id"],
-            user_id=user_id,
-            grant_id=context.get("grant_id"),
-            consent_id=context.get("consent_id"),
-            scope=claims["scope"],
-            acr=claims.get("acr"),
-            auth_time=_from_epoch(claims.get("auth_time")),
-            issued_at=_from_epoch(claims["iat"]),
-            expires_at=_from_epoch(claims["exp"]),
-        )
+        _INSERT_ACCESS_TOKEN_RECORD,
+        {
+            "jti": claims["jti"],
+            "client_id": claims["client_id"],
+            "user_id": user_id,
+            "grant_id": context.get("grant_id"),
+            "consent_id": context.get("consent_id"),
+            "scope": claims["scope"],
+            "acr": claims.get("acr"),
+            "auth_time": _from_epoch(claims.get("auth_time")),
+            "issued_at": _from_epoch(claims["iat"]),
+            "expires_at": _from_epoch(claims["exp"]),
+            "revoked_at": None,
+        },
     )
     if context.get("consent_id") is not None:  # shown on /account as the last issuance
         consent = update(Consent).where(Consent.id == context["consent_id"])

@@ -94,6 +94,9 @@ def test_revoked_token_is_inactive_on_every_worker_at_the_next_request(server):
         "dgfip_rfr",
         "--json",
     )
+    for existing in server.idp_json("clients", "list", "--json"):  # seed-demo's own dgfip provider
+        if existing["namespace"] == "dgfip":
+            server.idp("clients", "delete", existing["client_id"])
     provider = server.idp_json(
         "clients",
         "create",

@@ -1,0 +1,86 @@
+"""The per-process client copy used by the hot endpoints never outlives a change of the row
+(idp.oauth2.clients.find_client_for_authentication).
+
+Each change is made through a *second* application on the same database, as another worker
+or instance would make it, after the first application has cached the client.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from idp import client_admin, create_app
+from idp.client_admin import ClientSettings
+from idp.oauth2.clients import find_client_for_authentication
+
+TOKEN_FORM = {"grant_type": "client_credentials", "scope": "dgfip_rfr"}
+
+
+@pytest.fixture
+def other_instance(app):
+    """Another application (another process, in production) on the same database."""
+    return create_app({"INSTANCE_PATH": app.instance_path, "ISSUER": app.config["ISSUER"], "TESTING": True})
+
+
+@pytest.fixture
+def service(app) -> tuple[str, str]:
+    with app.app_context():
+        created, secret = client_admin.create_client(
+            ClientSettings(
+                name="fs-cache", auth_method="client_secret_basic", operator_scope_override=["dgfip_rfr"]
+            )
+        )
+        return created.client_id, secret
+
+
+def _token(client, client_id: str, secret: str):
+    return client.post("/token", data=TOKEN_FORM, auth=(client_id, secret))
+
+
+def _rotate(client_id: str, secret: str) -> tuple[str, str]:
+    return client_id, client_admin.rotate_secret(client_id)
+
+
+def _delete(client_id: str, secret: str) -> tuple[str, str]:
+    client_admin.delete_client(client_id)
+    return client_id, secret
+
+
+def _withdraw_scope(client_id: str, secret: str) -> tuple[str, str]:
+    client_admin.update_client(client_id, ClientSettings(operator_scope_override=[]))
+    return client_id, secret
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "error"),
+    [
+        (_rotate, 401, "invalid_client"),  # the old secret stops working at once
+        (_delete, 401, "invalid_client"),
+        (_withdraw_scope, 400, "invalid_scope"),
+    ],
+    ids=["secret-rotated", "client-deleted", "scope-withdrawn"],
+)
+def test_a_change_made_elsewhere_is_seen_at_the_next_request(
+    client, service, other_instance, change, status, error
+):
+    assert _token(client, *service).status_code == 200  # cached now
+    assert _token(client, *service).status_code == 200  # served from the copy
+    with other_instance.app_context():
+        new_credentials = change(*service)
+    response = _token(client, *service)
+    assert (response.status_code, response.get_json()["error"]) == (status, error)
+    if change is _rotate:
+        assert _token(client, *new_credentials).status_code == 200
+
+
+def test_the_copy_is_reused_while_the_row_is_unchanged(app, service):
+    with app.app_context():
+        first = find_client_for_authentication(service[0])
+    with app.app_context():
+        assert find_client_for_authentication(service[0]) is first
+
+
+@pytest.mark.parametrize("client_id", [None, "", 42, "x" * 65, "unknown-client"])
+def test_unusable_or_unknown_ids_find_nothing(app, client_id):
+    with app.app_context():
+        assert find_client_for_authentication(client_id) is None
