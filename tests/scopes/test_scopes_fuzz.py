@@ -96,25 +96,25 @@ def _assert_parses_or_reports(doc: object) -> None:
         assert parse_registry_document(dump_registry_document(registry)) == registry
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(json_values)
 def test_any_json_value_parses_or_reports(doc):
     _assert_parses_or_reports(doc)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(near_documents)
 def test_near_valid_documents_parse_or_report(doc):
     _assert_parses_or_reports(doc)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_real_file_parses_or_reports(data):
     _assert_parses_or_reports(_mutate(REAL_DOC, data))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     st.text() | st.lists(st.text(max_size=10), max_size=10),
     st.lists(st.sampled_from([s.key for s in REAL_REGISTRY.scopes] + ["offline_access"])),
