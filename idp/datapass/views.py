@@ -24,6 +24,14 @@ log = logging.getLogger(__name__)
 bp = Blueprint("datapass", __name__)
 
 ENVIRONMENT_HEADER = "X-App-Environment"
+#: Real habilitations carry long free-text fields and many authorizations. A 413 would be
+#: retried by DataPass forever, so this endpoint accepts far more than the app-wide limit.
+MAX_DELIVERY_BYTES = 2 * 1024 * 1024
+
+
+@bp.before_request
+def allow_large_deliveries() -> None:
+    request.max_content_length = MAX_DELIVERY_BYTES
 
 
 def _error(status: int, error: str, description: str, **extra) -> tuple[Response, int]:

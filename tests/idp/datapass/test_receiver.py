@@ -183,3 +183,22 @@ def test_unknown_fields_anywhere_are_ignored(app, client):
         habilitation = db.session.get(Habilitation, 4242)
         assert (habilitation.active, habilitation.client_id) == (True, token_id)
         assert habilitation.authorization_ids == ["901"]
+
+
+def test_delivery_larger_than_the_app_wide_limit_is_accepted(app, client):
+    """A 413 would make DataPass retry forever: big real payloads must get through."""
+    import hashlib
+    import hmac
+    import json as json_module
+
+    secret = app.config["DATAPASS_WEBHOOK_SECRETS"][0] if app.config["DATAPASS_WEBHOOK_SECRETS"] else None
+    assert secret, "the receiver tests configure a webhook secret"
+    body = json_module.dumps({"test": True, "padding": "x" * (200 * 1024)}).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    response = client.post(
+        "/webhooks/datapass",
+        data=body,
+        content_type="application/json",
+        headers={"X-Hub-Signature-256": signature},
+    )
+    assert response.status_code == 200
