@@ -14,6 +14,7 @@ from idp.extensions import db
 from idp.i18n import current_language
 from idp.models import Consent
 from idp.oauth2.clients import find_client
+from idp.oauth2.scope_policy import still_allowed
 from idp.registry_store import registry
 from idp.sessions import current_login
 from scopes import consent_groups
@@ -36,6 +37,20 @@ def _service_name(client_id: str) -> str:
     return client.name if client is not None else _("Service supprimé (%(id)s)", id=client_id)
 
 
+def _exchange(consent: Consent, current_registry, lang: str) -> dict:
+    """A consent as the citizen sees it: only the data its service may still receive.
+
+    Scopes whose habilitation was revoked or archived are no longer shown as shared.
+    """
+    client = find_client(consent.client_id)
+    valid = still_allowed(client, consent.scope) if client is not None else []
+    return {
+        "consent": consent,
+        "service": _service_name(consent.client_id),
+        "groups": consent_groups(current_registry, valid, lang),
+    }
+
+
 @bp.get("")
 def index():
     login = current_login()
@@ -43,14 +58,7 @@ def index():
         return redirect(url_for("login.login", next=url_for("account.index")), code=303)
     lang = current_language()
     current_registry = registry()
-    exchanges = [
-        {
-            "consent": consent,
-            "service": _service_name(consent.client_id),
-            "groups": consent_groups(current_registry, consent.scopes, lang),
-        }
-        for consent in _active_consents(login.user_id)
-    ]
+    exchanges = [_exchange(consent, current_registry, lang) for consent in _active_consents(login.user_id)]
     return render_template("account.html", user=login.user, exchanges=exchanges)
 
 

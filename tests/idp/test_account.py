@@ -155,3 +155,16 @@ def test_cannot_withdraw_someone_elses_consent(app, client, flow: CodeFlow):
 def test_withdrawing_an_unknown_consent_is_a_404(flow: CodeFlow):
     flow.login()
     assert withdraw(flow, 999_999).status_code == 404
+
+
+def test_scopes_no_longer_allowed_are_not_shown_as_shared(app, flow: CodeFlow):
+    """Issue 4: a revoked habilitation's scopes stop being shown as valid consents."""
+    from idp.client_admin import ClientSettings, update_client
+
+    flow.tokens(scope="openid family_name dgfip_rfr")
+    assert "Revenu fiscal de référence" in flow.http.get("/account").get_data(as_text=True)
+    with app.app_context():
+        update_client(flow.sp.client_id, ClientSettings(operator_scope_override=["openid", "family_name"]))
+    page = flow.http.get("/account").get_data(as_text=True)
+    assert "Revenu fiscal de référence" not in page
+    assert "Nom de naissance" in page
