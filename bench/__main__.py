@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -17,7 +18,7 @@ from bench import postgres, report
 from bench.fixtures import idp_credentials, peer_credentials, prepare_flow
 from bench.loadgen import run_wrk
 from bench.procfs import RssSampler, status_kib, worker_pids
-from bench.servers import Server, prepare_idp, start_peer
+from bench.servers import WORK, Server, prepare_idp, start_peer
 from bench.workloads import (
     checktoken_workload,
     endpoint_exists,
@@ -29,6 +30,7 @@ from bench.workloads import (
 )
 
 SOAK_WINDOW = 30.0
+LOGS = WORK / "logs"
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -147,6 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     run = report.Run(
         command=command, seconds=args.seconds, connections=args.connections, workers=args.workers
     )
+    LOGS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="idp-bench-") as tmp:
         work = Path(tmp)
         peers = (
@@ -165,6 +168,8 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             for peer in peers.values():
                 peer.stop()
+            for log in work.glob("*.log"):  # kept for a look after the run
+                shutil.copy(log, LOGS / log.name)
     run.load_after = report.load_average()
     if not args.no_write:
         report.write(run)

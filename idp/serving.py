@@ -31,5 +31,13 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     ).serve()
 
 
+#: Python threads per worker. Measured with bench/ (wrk, 2 cores): 8 threads per worker cost
+#: 30 to 100 % more CPU per request than 1 or 2 and multiplied p99 by 5 to 10, as threads
+#: fight over the GIL and queue behind SQLite's single writer; 2 still overlap a database
+#: round trip (PostgreSQL) with work. Parallelism comes from the worker processes.
+DEFAULT_THREADS = 2
+
+
 def default_workers() -> int:
+    """One worker process per core: each has its own GIL."""
     return os.cpu_count() or 2
