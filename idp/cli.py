@@ -30,7 +30,7 @@ def _echo_json(data) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="Worker processes (default: CPU count).")
-@click.option("--threads", default=None, type=int, help="Threads per worker (default: 2, see idp.serving).")
+@click.option("--threads", default=None, type=int, help="Threads per worker (default: 4, see idp.serving).")
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None, threads: int | None) -> None:
     """Serve with the production WSGI server (Granian)."""

@@ -33,9 +33,11 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
 #: Python threads per worker. Measured with bench/ (wrk, 2 cores): 8 threads per worker cost
 #: 30 % to 3× more CPU per request than 1 or 2 and multiplied p99 by 5 to 15, as threads
-#: fight over the GIL and queue behind SQLite's single writer; 2 still overlap a database
-#: round trip (PostgreSQL) with work. Parallelism comes from the worker processes.
-DEFAULT_THREADS = 2
+#: fight over the GIL and queue behind SQLite's single writer. Not fewer than 4, though: the
+#: built-in demo calls this server from inside a request (its callback calls /token, then
+#: the demo data provider, which calls /checktoken), three requests deep on one worker.
+#: Parallelism comes from the worker processes.
+DEFAULT_THREADS = 4
 
 
 def default_workers() -> int:
