@@ -22,7 +22,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     config.load_config(app, overrides)
 
-    from idp import cli, database, errors, security_headers
+    from idp import cli, cookie_session, database, errors, security_headers
     from idp.extensions import babel, csrf, db, migrate
     from idp.i18n import current_language, select_locale
     from idp.oauth2 import init_oauth2
@@ -32,6 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(
         app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"), render_as_batch=True
     )
+    cookie_session.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     database.init_app(app)

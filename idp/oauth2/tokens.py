@@ -79,6 +79,11 @@ _INSERT_ACCESS_TOKEN_RECORD = insert(AccessTokenRecord.__table__)
 
 
 def save_token(token: dict, request) -> None:
+    """Authlib's ``save_token``: :func:`record_issued_token` for the request's user."""
+    record_issued_token(token, request.user.id if request.user is not None else None)
+
+
+def record_issued_token(token: dict, user_id: int | None) -> None:
     """Record the access token's ``jti`` and, if any, the refresh token's hash.
 
     The record is one plain INSERT (SQLAlchemy Core) in the request's transaction: every
@@ -87,7 +92,6 @@ def save_token(token: dict, request) -> None:
     """
     claims = g.pop("issued_access_token_claims")
     context = g.get("grant_context") or {}
-    user_id = request.user.id if request.user is not None else None
     db.session.execute(
         _INSERT_ACCESS_TOKEN_RECORD,
         {

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, jsonify, request
 from idp.extensions import csrf
 from idp.models import Client
 from idp.oauth2 import authorization_server, checktoken, introspection, revocation
+from idp.oauth2.secret_auth import authenticate_with_secret
 
 bp = Blueprint("data_providers", __name__)
 csrf.exempt(bp)
@@ -29,11 +30,14 @@ def _no_store(response: Response) -> Response:
 
 
 def _authenticate(methods: list[str], endpoint: str) -> Client:
-    """Authlib client authentication; any failure is 401 with a challenge (RFC 7662 §2.1).
+    """Client authentication (a secret first, else Authlib); any failure is 401 (RFC 7662 §2.1).
 
     The reason is not told apart (unknown client, bad secret, bad assertion), so that the
     endpoint does not reveal which client ids exist.
     """
+    client = authenticate_with_secret(request, methods, endpoint)
+    if client is not None:
+        return client
     server = authorization_server()
     try:
         return server.authenticate_client(server.create_oauth2_request(None), methods, endpoint)
