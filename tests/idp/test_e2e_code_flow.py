@@ -25,23 +25,18 @@ def form_token(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def browse_to_redirect(browser: requests.Session, url: str, base: str) -> str:
-    """Follow the provider's pages like a citizen: sign in, consent, until the RP redirect."""
+def browse(browser: requests.Session, url: str, base: str, username: str, done) -> requests.Response:
+    """Follow the provider's pages like a citizen (sign in, consent) until ``done(response)``."""
     response = browser.get(url, allow_redirects=False)
     for _ in range(10):
-        location = response.headers.get("Location", "")
-        if location.startswith(REDIRECT_URI):
-            return location
+        if done(response):
+            return response
         if response.status_code in (302, 303):
-            response = browser.get(urljoin(base, location), allow_redirects=False)
+            response = browser.get(urljoin(base, response.headers["Location"]), allow_redirects=False)
         elif 'name="password"' in response.text:
             response = browser.post(
                 response.url,
-                data={
-                    "username": "marie.dupont",
-                    "password": PASSWORD,
-                    "csrf_token": form_token(response.text),
-                },
+                data={"username": username, "password": PASSWORD, "csrf_token": form_token(response.text)},
                 allow_redirects=False,
             )
         elif 'name="decision"' in response.text:
@@ -53,6 +48,10 @@ def browse_to_redirect(browser: requests.Session, url: str, base: str) -> str:
         else:
             raise AssertionError(f"unexpected page {response.status_code}: {response.text[:500]}")
     raise AssertionError("too many steps")
+
+
+def reached_client(response: requests.Response) -> bool:
+    return response.headers.get("Location", "").startswith(REDIRECT_URI)
 
 
 def test_code_flow_with_authlib_client(live_server):
@@ -90,7 +89,7 @@ def test_code_flow_with_authlib_client(live_server):
         metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce
     )
     browser = requests.Session()
-    callback = browse_to_redirect(browser, url, base)
+    callback = browse(browser, url, base, "marie.dupont", reached_client).headers["Location"]
     params = {k: v[0] for k, v in parse_qs(urlsplit(callback).query).items()}
     assert params["iss"] == base and params["state"] == state
 
@@ -142,28 +141,15 @@ def test_demo_page_shows_verified_id_token(live_server):
     start = browser.post(
         base + "/demo/start", data={"csrf_token": form_token(page.text)}, allow_redirects=False
     )
-    response = browser.get(start.headers["Location"], allow_redirects=False)
-    for _ in range(10):
-        if response.status_code in (302, 303):
-            response = browser.get(urljoin(base, response.headers["Location"]), allow_redirects=False)
-        elif 'name="password"' in response.text:
-            response = browser.post(
-                response.url,
-                data={
-                    "username": "jean.martin",
-                    "password": PASSWORD,
-                    "csrf_token": form_token(response.text),
-                },
-                allow_redirects=False,
-            )
-        elif 'name="decision"' in response.text:
-            response = browser.post(
-                response.url,
-                data={"decision": "accept", "csrf_token": form_token(response.text)},
-                allow_redirects=False,
-            )
-        else:
-            break
+    response = browse(
+        browser,
+        start.headers["Location"],
+        base,
+        "jean.martin",
+        lambda r: (
+            r.status_code == 200 and 'name="password"' not in r.text and 'name="decision"' not in r.text
+        ),
+    )
     assert response.status_code == 200
     assert 'id="id-token-claims"' in response.text, response.text[:2000]
     assert "Martin" in response.text
