@@ -1,5 +1,6 @@
 """``python -m bench.profile [token|introspect|checktoken|jwks] [-n N]``: where a hot path
-spends its time, in process (Flask test client, no server, no network), with cProfile.
+spends its time, in process (the WSGI application called directly, no server, no network),
+with cProfile.
 
 The server adds Granian's own cost on top; this isolates the application's.
 """
@@ -8,10 +9,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import io
+import json
 import pstats
 import tempfile
 import time
 from urllib.parse import urlencode
+
+from werkzeug.test import EnvironBuilder
 
 from bench.fixtures import basic
 from idp import create_app, database
@@ -19,22 +24,40 @@ from idp.client_admin import ClientSettings, create_client
 from idp.demo_seed import import_registry_file
 
 
-def _requests(client, key: str, service: tuple[str, str], provider: tuple[str, str]):
+class WsgiCall:
+    """One prepared request, sent straight to the WSGI callable; returns the status line."""
+
+    def __init__(self, app, method: str, path: str, body: str = "", headers: dict | None = None) -> None:
+        self.app = app
+        self.environ = EnvironBuilder(method=method, path=path, data=body, headers=headers).get_environ()
+        self.body = body.encode()
+
+    def __call__(self) -> str:
+        environ = dict(self.environ, **{"wsgi.input": io.BytesIO(self.body)})
+        status = []
+        chunks = self.app(environ, lambda line, _headers, _exc=None: status.append(line))
+        self.last_body = b"".join(chunks)
+        getattr(chunks, "close", lambda: None)()
+        return status[0]
+
+
+def _requests(app, key: str, service: tuple[str, str], provider: tuple[str, str]) -> WsgiCall:
+    form = "application/x-www-form-urlencoded"
     token_body = urlencode({"grant_type": "client_credentials", "scope": "dgfip_rfr"})
-    token_headers = {"Authorization": basic(*service), "Content-Type": "application/x-www-form-urlencoded"}
-    if key == "token":
-        return lambda: client.post("/token", data=token_body, headers=token_headers)
-    if key == "jwks":
-        return lambda: client.get("/jwks")
-    token = client.post("/token", data=token_body, headers=token_headers).get_json()["access_token"]
-    if key == "introspect":
-        headers = {"Authorization": basic(*provider), "Content-Type": "application/x-www-form-urlencoded"}
-        body = urlencode({"token": token})
-        return lambda: client.post("/introspect", data=body, headers=headers)
-    body = urlencode({"token": token, "client_id": provider[0], "client_secret": provider[1]})
-    return lambda: client.post(
-        "/checktoken", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    get_token = WsgiCall(
+        app, "POST", "/token", token_body, {"Authorization": basic(*service), "Content-Type": form}
     )
+    if key == "token":
+        return get_token
+    if key == "jwks":
+        return WsgiCall(app, "GET", "/jwks")
+    get_token()
+    token = json.loads(get_token.last_body)["access_token"]
+    if key == "introspect":
+        headers = {"Authorization": basic(*provider), "Content-Type": form}
+        return WsgiCall(app, "POST", "/introspect", urlencode({"token": token}), headers)
+    body = urlencode({"token": token, "client_id": provider[0], "client_secret": provider[1]})
+    return WsgiCall(app, "POST", "/checktoken", body, {"Content-Type": form})
 
 
 def main() -> None:
@@ -58,9 +81,9 @@ def main() -> None:
                 ClientSettings(name="fd", role="data-provider", namespace="dgfip")
             )
             ids = (service.client_id, secret), (provider.client_id, provider_secret)
-        send = _requests(app.test_client(), args.workload, *ids)
+        send = _requests(app, args.workload, *ids)
         for _ in range(200):
-            assert send().status_code == 200
+            assert send() == "200 OK"
         cpu_started = time.process_time()
         for _ in range(args.n):
             send()
@@ -70,7 +93,7 @@ def main() -> None:
         for _ in range(args.n):
             send()
         profiler.disable()
-    print(f"{args.workload}: {cpu * 1e6 / args.n:,.0f} µs of CPU per request (test client, one thread)")
+    print(f"{args.workload}: {cpu * 1e6 / args.n:,.0f} µs of CPU per request (WSGI call, one thread)")
     pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
 

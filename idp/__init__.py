@@ -22,7 +22,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     config.load_config(app, overrides)
 
-    from idp import cli, cookie_session, database, errors, security_headers
+    from idp import cli, cookie_session, database, errors, hotpath, security_headers
     from idp.extensions import babel, csrf, db, migrate
     from idp.i18n import current_language, select_locale
     from idp.oauth2 import init_oauth2
@@ -42,4 +42,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security_headers.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["current_language"] = current_language
+    hotpath.install(app)
     return app

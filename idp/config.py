@@ -51,9 +51,13 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_THROTTLE_WINDOW": 15 * 60,
     # eIDAS level (acr) reached by the local password sign-in.
     "LOCAL_LOGIN_ACR": "eidas1",
+    # Answer the success case of /token (client_credentials), /introspect, /checktoken and
+    # /jwks in front of Flask (idp.hotpath). false: Flask answers everything (same results).
+    "LEAN_ENDPOINTS": True,
 }
 
-INT_SETTINGS = [key for key, value in DEFAULTS.items() if isinstance(value, int)]
+INT_SETTINGS = [key for key, value in DEFAULTS.items() if type(value) is int]
+BOOL_SETTINGS = [key for key, value in DEFAULTS.items() if type(value) is bool]
 
 
 class ConfigurationError(RuntimeError):
@@ -126,6 +130,9 @@ def validate_config(config: dict[str, Any]) -> None:
             raise ConfigurationError(f"IDP_{key} must be an integer") from exc
         if config[key] <= 0:
             raise ConfigurationError(f"IDP_{key} must be positive")
+    for key in BOOL_SETTINGS:
+        if not isinstance(config[key], bool):
+            raise ConfigurationError(f"IDP_{key} must be true or false")
     if config["AUTHORIZATION_CODE_LIFETIME"] > 600:
         raise ConfigurationError("IDP_AUTHORIZATION_CODE_LIFETIME above 600 s is unsafe (RFC 6749 §4.1.2)")
     if len(str(config["SECRET_KEY"])) < 32:

@@ -4,9 +4,9 @@ RFC 6749 §4.4.2: ``grant_type=client_credentials`` and an optional ``scope`` (r
 as in :func:`~idp.oauth2.scope_policy.enforce_requested_scope`), the client authenticated
 with its secret (RFC 6749 §2.3.1: HTTP Basic, or ``client_id``/``client_secret`` in the body).
 Authlib's generic machinery (request wrapping, URL rebuilding, grant lookup, hook dispatch)
-costs more CPU than the work itself, so a request that certainly *succeeds* is answered
-here with the same helpers Authlib's grant calls (client lookup, SHA-256 secret check,
-scope policy, token generation and recording, the server's response builder).
+costs more CPU than the work itself, so the lean path (:mod:`idp.hotpath`) answers a request
+that certainly *succeeds* with the same helpers Authlib's grant calls (client lookup,
+SHA-256 secret check, scope policy, token generation and recording).
 
 Anything else returns ``None`` and goes through Authlib unchanged: other grants,
 ``private_key_jwt``, query parameters, unknown or repeated parameters, and every error
@@ -16,7 +16,7 @@ Anything else returns ``None`` and goes through Authlib unchanged: other grants,
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749.errors import InvalidScopeError
-from flask import Request, Response
+from flask import Request
 
 from idp.oauth2 import tokens
 from idp.oauth2.grants import ClientCredentialsGrant
@@ -29,11 +29,11 @@ KNOWN_PARAMETERS = frozenset({"grant_type", "scope", "client_id", "client_secret
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 
 
-def client_credentials_response(request: Request, build_response) -> Response | None:
-    """The RFC 6749 §5.1 response for a valid request, or ``None`` to let Authlib answer.
+def issue_client_credentials_token(request: Request) -> dict | None:
+    """The RFC 6749 §5.1 response body for a valid request, or ``None`` to let Authlib answer.
 
-    ``build_response(status, body, headers)`` is the authorization server's own. Nothing is
-    written unless a token is issued; the caller commits.
+    ``request`` is Flask's or the lean path's. Nothing is written unless a token is issued;
+    the caller commits.
     """
     form = request.form
     if request.args or form.get("grant_type") != GRANT_TYPE or not KNOWN_PARAMETERS.issuperset(form):
@@ -48,4 +48,4 @@ def client_credentials_response(request: Request, build_response) -> Response | 
         return None
     token = tokens.generate_token(GRANT_TYPE, client, scope=scope, include_refresh_token=False)
     tokens.record_issued_token(token, user_id=None)
-    return build_response(200, token, ClientCredentialsGrant.TOKEN_RESPONSE_HEADER)
+    return token

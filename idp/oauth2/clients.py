@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm.util import identity_key
 
+from idp import request_sql
 from idp.extensions import db
 from idp.models import Client
 
@@ -41,7 +42,7 @@ def find_client_for_authentication(client_id: object) -> Client | None:
     if not _usable_id(client_id):
         return None
     cache: dict[str, Client] = current_app.extensions.setdefault("idp_clients", {})
-    version = db.session.connection().execute(_VERSION, {"client_id": client_id}).first()
+    version = request_sql.first(_VERSION, {"client_id": client_id})
     if version is None:
         cache.pop(client_id, None)
         return None

@@ -14,6 +14,11 @@ from scopes import PROTOCOL_SCOPES
 #: Claims about the authentication itself (OIDC Core §2), always available.
 ID_TOKEN_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash")
 
+#: RFC 7517 §8.5.1 media type of ``/jwks``; caches may keep it a minute (keys are published
+#: before they sign, and stay published after, for far longer than that).
+JWKS_MEDIA_TYPE = "application/jwk-set+json"
+JWKS_HEADERS = (("Cache-Control", "public, max-age=60"),)
+
 #: Endpoint name -> metadata key; modules that add endpoints register them here.
 ENDPOINTS = {
     "authorization_endpoint": "/authorize",

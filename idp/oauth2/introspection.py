@@ -17,8 +17,7 @@ import time
 from flask import current_app
 from sqlalchemy import Row, bindparam, select
 
-from idp import keystore
-from idp.extensions import db
+from idp import keystore, request_sql
 from idp.models import AccessTokenRecord, Client, User, utcnow
 from idp.oauth2.bearer import decode_access_token
 from idp.oauth2.claims import user_claims
@@ -83,7 +82,7 @@ def _lookup(jti: str) -> tuple[Row, Row, Row | None] | None:
     SQLAlchemy Core, not ORM entities: building three objects per request cost more than
     the query itself, and introspection only reads them.
     """
-    row = db.session.connection().execute(_LOOKUP, {"jti": jti}).first()
+    row = request_sql.first(_LOOKUP, {"jti": jti})
     if row is None:
         return None
     return row, row, (row if row.id is not None else None)

@@ -11,7 +11,6 @@ from flask import request as flask_request
 from idp.extensions import db
 from idp.oauth2 import grants, openid, tokens
 from idp.oauth2.client_auth import PrivateKeyJWTAuthentication
-from idp.oauth2.client_credentials_fast import client_credentials_response
 from idp.oauth2.clients import find_client_for_authentication
 
 NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
@@ -34,17 +33,15 @@ class AuthorizationServer(_AuthorizationServer):
     def create_token_response(self, request=None):
         """RFC 6749 §3.2: parameters must not repeat; the grant's writes commit together.
 
-        A plain client_credentials request that will succeed is answered by the lean path
-        (:mod:`idp.oauth2.client_credentials_fast`); everything else by Authlib.
+        A plain client_credentials request that will succeed never gets here: the lean path
+        (:mod:`idp.hotpath`) answers it in front of Flask.
         """
         duplicated = [key for key, values in flask_request.form.lists() if len(values) > 1]
         if duplicated:
             error = InvalidRequestError(f"parameter repeated: {', '.join(sorted(duplicated))}")
             return self.handle_error_response(None, error)
         try:
-            response = client_credentials_response(flask_request, self.handle_response)
-            if response is None:
-                response = super().create_token_response(request)
+            response = super().create_token_response(request)
             db.session.commit()
         except BaseException:
             db.session.rollback()

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, g
 from sqlalchemy import insert, update
 
-from idp import keystore
+from idp import keystore, request_sql
 from idp.extensions import db
 from idp.models import AccessTokenRecord, Client, Consent, RefreshToken, User, utcnow
 from idp.models.clients import normalize_scope
@@ -92,7 +92,7 @@ def record_issued_token(token: dict, user_id: int | None) -> None:
     """
     claims = g.pop("issued_access_token_claims")
     context = g.get("grant_context") or {}
-    db.session.execute(
+    request_sql.execute(
         _INSERT_ACCESS_TOKEN_RECORD,
         {
             "jti": claims["jti"],

@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify
 
 from idp import keystore
 from idp.extensions import csrf
-from idp.oauth2.discovery import provider_metadata
+from idp.oauth2.discovery import JWKS_HEADERS, JWKS_MEDIA_TYPE, provider_metadata
 
 bp = Blueprint("discovery", __name__)
 csrf.exempt(bp)
@@ -21,6 +21,6 @@ def metadata():
 @bp.get("/jwks")
 def jwks():
     response = jsonify(keystore.public_jwks())
-    response.headers["Cache-Control"] = "public, max-age=60"
-    response.content_type = "application/jwk-set+json"
+    response.headers.update(JWKS_HEADERS)
+    response.content_type = JWKS_MEDIA_TYPE
     return response

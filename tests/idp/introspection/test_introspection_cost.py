@@ -18,12 +18,21 @@ def app_settings() -> dict:
 
 
 class StatementLog:
+    """Every statement SQLite runs, traced by the driver itself: the Flask views go through
+    SQLAlchemy and the lean path through the raw DBAPI connection, and both are seen."""
+
     def __init__(self) -> None:
         self.statements: list[str] = []
 
-    def __call__(self, conn, cursor, statement, *args) -> None:
-        if not statement.lstrip().upper().startswith("PRAGMA"):
+    def __call__(self, statement: str) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
             self.statements.append(statement)
+
+    def on_checkout(self, dbapi_connection, _record, _proxy) -> None:
+        dbapi_connection.set_trace_callback(self)
+
+    def on_checkin(self, dbapi_connection, _record) -> None:
+        dbapi_connection.set_trace_callback(None)
 
 
 @pytest.fixture
@@ -32,10 +41,12 @@ def measure(app):
     rendered: list = []
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", log)
+    event.listen(engine, "checkout", log.on_checkout)
+    event.listen(engine, "checkin", log.on_checkin)
     template_rendered.connect(lambda sender, template, context, **extra: rendered.append(template), app)
     yield log, rendered
-    event.remove(engine, "before_cursor_execute", log)
+    event.remove(engine, "checkout", log.on_checkout)
+    event.remove(engine, "checkin", log.on_checkin)
 
 
 def _introspect(client, dp, token):
