@@ -5,10 +5,18 @@ cached by the application. Construction decrypts the ACTIVE private keys and
 builds PyJWT key objects for every public key; after that, signing costs one
 raw signature (about 40 µs for ES256) plus JSON and base64 work, and does no
 PEM parsing or key loading.
+
+Checking an ES256 signature costs about 150 µs, and a data provider introspects the
+same access token for each API call it serves. So the ring remembers the last
+:data:`VERIFIED_CACHE_SIZE` token strings whose signature it verified: the same string
+under the same keys verifies the same way. Every other check (header, ``typ``, expiry,
+issuer, audience, required claims) runs on every call. A new ring (a key added,
+retired or removed) starts with an empty memory.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +30,19 @@ from keys.jwks import build_jwks
 from keys.publication import publication_order, publishable
 from keys.records import KeyRecord, KeyState
 from keys.thumbprint import public_jwk
+
+#: How many verified token strings a ring remembers (about 1 KiB each).
+VERIFIED_CACHE_SIZE = 4096
+#: PyJWT's claim checks, all on, for a token whose signature is already known good.
+_CLAIM_CHECKS = {
+    "verify_signature": False,
+    "verify_exp": True,
+    "verify_nbf": True,
+    "verify_iat": True,
+    "verify_iss": True,
+    "verify_sub": True,
+    "verify_jti": True,
+}
 
 #: Header parameters that the ring sets itself and callers may not override.
 RESERVED_HEADERS = frozenset({"alg", "kid", "typ", "crit", "jku", "jwk", "x5u", "x5c"})
@@ -79,6 +100,8 @@ class KeyRing:
                     raise KeyStateError(f"several active {record.alg} keys")
                 self._signers[record.alg] = (record.kid, self._decrypt(record, passphrase))
         self._jwks = build_jwks(self._records)
+        self._verified: dict[str, None] = {}  # insertion-ordered: the oldest is evicted first
+        self._verified_lock = threading.Lock()
 
     @staticmethod
     def _decrypt(record: KeyRecord, passphrase: str | bytes) -> PrivateKey:
@@ -189,8 +212,11 @@ class KeyRing:
             if not isinstance(got, str) or normalize_typ(got) != normalize_typ(typ):
                 raise InvalidTokenError("wrong_typ", f"typ {got!r}, expected {typ!r}")
         options: dict[str, Any] = {"verify_aud": audience is not None, "require": list(require)}
+        known_good = token in self._verified
+        if known_good:
+            options.update(_CLAIM_CHECKS)
         try:
-            return jwt.decode(
+            claims = jwt.decode(
                 token,
                 key,
                 algorithms=[alg],
@@ -202,3 +228,12 @@ class KeyRing:
         except jwt.PyJWTError as exc:
             reason = next((r for cls, r in _REASONS if isinstance(exc, cls)), "invalid_token")
             raise InvalidTokenError(reason, str(exc)) from None
+        if not known_good:
+            self._remember_verified(token)
+        return claims
+
+    def _remember_verified(self, token: str) -> None:
+        with self._verified_lock:
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = None
