@@ -8,8 +8,8 @@ WSGI application first offers the request to a lean handler (:mod:`idp.hotpath.e
   ``POST /checktoken`` and ``GET /jwks``, for the plainest requests
   (:mod:`idp.hotpath.request`);
 - running the same functions as the Flask views, inside an application context, with its
-  statements on one pooled DBAPI connection (:mod:`idp.request_sql`,
-  :mod:`idp.hotpath.rawdb`);
+  reads on one pooled DBAPI connection (:mod:`idp.request_sql`, :mod:`idp.hotpath.rawdb`)
+  and its writes committed together with other requests' (:mod:`idp.hotpath.group_commit`);
 - and answering with the same media types and headers, security headers included.
 
 Whenever a handler declines, and on any exception (an unavailable database included),

@@ -12,6 +12,7 @@ pragmas) and its checkout ping (PostgreSQL).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping
@@ -20,6 +21,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import SelectBase
+
+from idp.hotpath.group_commit import GroupCommitter, Write
+from idp.hotpath.writer_lock import WriterLock
 
 
 class CompiledStatement:
@@ -67,6 +71,10 @@ class StatementCache:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        # SQLite file databases only: PostgreSQL locks rows, not the database.
+        writer_lock = WriterLock(database) if database and database != ":memory:" else None
+        self.committer = GroupCommitter(engine.raw_connection, writer_lock or contextlib.nullcontext())
         self._compiled: dict[tuple[int, frozenset[str]], tuple[Executable, CompiledStatement]] = {}
         self._lock = threading.Lock()
 
@@ -83,43 +91,41 @@ class StatementCache:
 
 
 class RawConnection:
-    """One pooled DBAPI connection for one lean request, checked out at its first statement.
+    """One pooled DBAPI connection for one lean request's reads, checked out at its first.
 
-    The caller commits, then closes (the pool rolls back anything uncommitted).
+    Writes are kept until :meth:`commit`, which hands them to the process's
+    :class:`~idp.hotpath.group_commit.GroupCommitter`; then :meth:`close`.
     """
 
     def __init__(self, statements: StatementCache) -> None:
         self._statements = statements
         self._connection = None
+        self._writes: list[Write] = []
 
     def first(self, statement: Executable, values: Mapping[str, Any]) -> Any:
         """The first row, with named and processed columns like SQLAlchemy's ``Row``."""
-        compiled, cursor = self._run(statement, values)
-        try:
-            return compiled.row(cursor.fetchone())
-        finally:
-            cursor.close()
-
-    def execute(self, statement: Executable, values: Mapping[str, Any]) -> None:
-        self._run(statement, values)[1].close()
-
-    def _run(self, statement: Executable, values: Mapping[str, Any]):
         compiled = self._statements.get(statement, values)
         if self._connection is None:
             self._connection = self._statements.engine.raw_connection()
         cursor = self._connection.cursor()
         try:
             cursor.execute(compiled.sql, compiled.parameters(values))
-        except BaseException:
+            return compiled.row(cursor.fetchone())
+        finally:
             cursor.close()
-            raise
-        return compiled, cursor
+
+    def execute(self, statement: Executable, values: Mapping[str, Any]) -> None:
+        """A write, run at :meth:`commit` (so the request cannot read it back before)."""
+        compiled = self._statements.get(statement, values)
+        self._writes.append((compiled.sql, compiled.parameters(values)))
 
     def commit(self) -> None:
-        if self._connection is not None:
-            self._connection.commit()
+        if self._writes:
+            writes, self._writes = self._writes, []
+            self._statements.committer.commit(writes)
 
     def close(self) -> None:
+        self._writes = []
         if self._connection is not None:
             self._connection.close()
             self._connection = None
