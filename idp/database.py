@@ -12,24 +12,22 @@ from sqlalchemy.engine import Engine
 from idp.extensions import db
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
-#: Memory-mapped reads of the database file, shared between the processes by the OS. The
-#: mapped pages that are touched count in each worker's RSS, so the map stays modest.
-SQLITE_MMAP_BYTES = 64 * 1024 * 1024
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """Per-connection settings (https://sqlite.org/pragma.html).
 
     WAL lets readers run beside one writer; NORMAL sync is safe with WAL (a power loss may
-    drop the last commits, never corrupt). Reads go through a memory map; temporary tables
-    stay in memory.
+    drop the last commits, never corrupt). Temporary tables stay in memory. No memory map
+    (``mmap_size``): every page of the file that a worker touched would count in its RSS,
+    which would then grow with the token table (bench/, issue 7); SQLite's page cache is
+    bounded instead.
     """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 

@@ -18,7 +18,7 @@ from idp.i18n import SESSION_LANGUAGE_KEY, current_language
 from idp.models import User
 from idp.oauth2.clients import find_client
 from idp.oauth2.interaction import INTERACTION_KEY, local_login_acr
-from idp.passwords import verify_password
+from idp.passwords import hash_password, needs_rehash, verify_password
 from idp.registry_store import registry
 from idp.sessions import current_login, start_login
 from idp.views.redirects import safe_local_path
@@ -72,7 +72,10 @@ def login():
     lock_end = throttle.locked_until(counters)
     if lock_end is None:
         user = db.session.scalar(db.select(User).where(User.username == username)) if username else None
-        if verify_password(user.password_hash if user else None, request.form.get("password", "")) and user:
+        password = request.form.get("password", "")
+        if verify_password(user.password_hash if user else None, password) and user:
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
             throttle.record_success(counters.account)
             _sign_in(user)
             if interaction:

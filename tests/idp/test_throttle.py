@@ -119,3 +119,23 @@ def test_no_username_is_stored_in_clear(app, client, citizen):
         keys = db.session.scalars(db.select(LoginThrottle.key)).all()
     assert sorted(key.split(":")[0] for key in keys) == ["account", "ip"]
     assert not any(citizen in key for key in keys)
+
+
+def test_a_hash_made_with_older_argon2_parameters_is_redone_at_sign_in(app, client, citizen):
+    """argon2-cffi's 64 MiB default, as earlier versions stored it, becomes the current profile."""
+    from argon2 import PasswordHasher
+
+    from idp.models import User
+    from idp.passwords import needs_rehash
+
+    older = PasswordHasher().hash(PASSWORD)
+    with app.app_context():
+        db.session.execute(update(User).where(User.username == citizen).values(password_hash=older))
+        db.session.commit()
+    assert sign_in(client, citizen, PASSWORD).status_code == 303
+    with app.app_context():
+        stored = db.session.scalar(db.select(User.password_hash).where(User.username == citizen))
+    assert stored != older and not needs_rehash(stored)
+    assert "m=19456,t=2,p=1" in stored
+    client.get("/logout")
+    assert sign_in(client, citizen, PASSWORD).status_code == 303
