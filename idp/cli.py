@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from idp import client_admin, database, keystore, users_admin
+from idp import client_admin, database, keystore, purge, users_admin
 from idp.client_admin import ClientConfigurationError, ClientSettings
 
 
@@ -262,6 +263,28 @@ def users_create(**options) -> None:
     click.echo(f"created user {user.username}")
 
 
+# --- housekeeping -----------------------------------------------------------------------
+@click.command("purge-expired")
+@click.option(
+    "--grace-seconds",
+    default=int(purge.DEFAULT_GRACE.total_seconds()),
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Keep rows this long after they expired.",
+)
+@click.option("--batch-size", default=purge.DEFAULT_BATCH_SIZE, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def purge_expired_command(grace_seconds: int, batch_size: int, as_json: bool) -> None:
+    """Delete expired token records, codes, refresh tokens, sign-ins and assertion ids."""
+    counts = purge.purge_expired(timedelta(seconds=grace_seconds), batch_size)
+    if as_json:
+        _echo_json(counts)
+    else:
+        for table, count in counts.items():
+            click.echo(f"{table}: {count} deleted")
+
+
 # --- demo -------------------------------------------------------------------------------
 @click.command("seed-demo")
 @with_appcontext
@@ -283,6 +306,7 @@ def init_app(app: Flask) -> None:
         clients_group,
         users_group,
         seed_demo_command,
+        purge_expired_command,
         scopes_group,
         habilitations_group,
     ):
