@@ -6,12 +6,14 @@ builds PyJWT key objects for every public key; after that, signing costs one
 raw signature (about 40 µs for ES256) plus JSON and base64 work, and does no
 PEM parsing or key loading.
 
-Checking an ES256 signature costs about 150 µs, and a data provider introspects the
-same access token for each API call it serves. So the ring remembers the last
-:data:`VERIFIED_CACHE_SIZE` token strings whose signature it verified: the same string
-under the same keys verifies the same way. Every other check (header, ``typ``, expiry,
-issuer, audience, required claims) runs on every call. A new ring (a key added,
-retired or removed) starts with an empty memory.
+A full verification costs about 300 µs (the ES256 signature, and PyJWT's parsing of
+the token twice), and a data provider introspects the same access token for each API
+call it serves. Its outcome depends on the token string, the ring's keys and the
+checks asked for, and on time only through ``exp``: an ``nbf`` or ``iat`` check that
+passed stays passed as time goes forward (RFC 7519 §4.1.4, §4.1.5, §4.1.6). So the ring
+remembers its last :data:`VERIFIED_CACHE_SIZE` successful verifications, keyed by token
+and checks, and checks ``exp`` again at every hit exactly as PyJWT does. A new ring (a key
+added, retired or removed) starts with an empty memory.
 """
 
 from __future__ import annotations
@@ -31,18 +33,8 @@ from keys.publication import publication_order, publishable
 from keys.records import KeyRecord, KeyState
 from keys.thumbprint import public_jwk
 
-#: How many verified token strings a ring remembers (about 1 KiB each).
+#: How many successful verifications a ring remembers (about 2 KiB each).
 VERIFIED_CACHE_SIZE = 4096
-#: PyJWT's claim checks, all on, for a token whose signature is already known good.
-_CLAIM_CHECKS = {
-    "verify_signature": False,
-    "verify_exp": True,
-    "verify_nbf": True,
-    "verify_iat": True,
-    "verify_iss": True,
-    "verify_sub": True,
-    "verify_jti": True,
-}
 
 #: Header parameters that the ring sets itself and callers may not override.
 RESERVED_HEADERS = frozenset({"alg", "kid", "typ", "crit", "jku", "jwk", "x5u", "x5c"})
@@ -100,7 +92,7 @@ class KeyRing:
                     raise KeyStateError(f"several active {record.alg} keys")
                 self._signers[record.alg] = (record.kid, self._decrypt(record, passphrase))
         self._jwks = build_jwks(self._records)
-        self._verified: dict[str, None] = {}  # insertion-ordered: the oldest is evicted first
+        self._verified: dict[tuple, dict[str, Any]] = {}  # insertion-ordered: oldest evicted first
         self._verified_lock = threading.Lock()
 
     @staticmethod
@@ -193,6 +185,22 @@ class KeyRing:
         ``invalid_audience``, ``invalid_issuer``, ``missing_claim`` or
         ``invalid_token``.
         """
+        checks = (
+            tuple(algorithms),
+            audience if audience is None or isinstance(audience, str) else tuple(audience),
+            issuer if issuer is None or isinstance(issuer, str) else tuple(issuer),
+            typ,
+            leeway,
+            tuple(require),
+        )
+        remembered = self._verified.get((token, *checks))
+        if remembered is not None:
+            return _still_unexpired(remembered, leeway)
+        claims = self._verify(token, *checks)
+        self._remember_verified((token, *checks), claims)
+        return dict(claims)
+
+    def _verify(self, token, algorithms, audience, issuer, typ, leeway, require) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -212,11 +220,8 @@ class KeyRing:
             if not isinstance(got, str) or normalize_typ(got) != normalize_typ(typ):
                 raise InvalidTokenError("wrong_typ", f"typ {got!r}, expected {typ!r}")
         options: dict[str, Any] = {"verify_aud": audience is not None, "require": list(require)}
-        known_good = token in self._verified
-        if known_good:
-            options.update(_CLAIM_CHECKS)
         try:
-            claims = jwt.decode(
+            return jwt.decode(
                 token,
                 key,
                 algorithms=[alg],
@@ -228,12 +233,18 @@ class KeyRing:
         except jwt.PyJWTError as exc:
             reason = next((r for cls, r in _REASONS if isinstance(exc, cls)), "invalid_token")
             raise InvalidTokenError(reason, str(exc)) from None
-        if not known_good:
-            self._remember_verified(token)
-        return claims
 
-    def _remember_verified(self, token: str) -> None:
+    def _remember_verified(self, memo_key: tuple, claims: dict[str, Any]) -> None:
         with self._verified_lock:
             if len(self._verified) >= VERIFIED_CACHE_SIZE:
                 del self._verified[next(iter(self._verified))]
-            self._verified[token] = None
+            self._verified[memo_key] = claims
+
+
+def _still_unexpired(claims: dict[str, Any], leeway: float | timedelta) -> dict[str, Any]:
+    """PyJWT's ``exp`` rule (RFC 7519 §4.1.4), on claims it already validated once."""
+    if isinstance(leeway, timedelta):
+        leeway = leeway.total_seconds()
+    if "exp" in claims and claims["exp"] <= datetime.now(UTC).timestamp() - leeway:
+        raise InvalidTokenError("expired", "Signature has expired")
+    return dict(claims)

@@ -29,7 +29,10 @@ def authenticate_with_secret(request: Request, methods: Collection[str], endpoin
         if "client_id" in form or "client_secret" in form:
             return None
         method = "client_secret_basic"
-        client_id, secret = extract_basic_authorization(request.headers)
+        try:
+            client_id, secret = extract_basic_authorization(request.headers)
+        except UnicodeDecodeError:  # not UTF-8: Authlib's path answers invalid_client
+            return None
     else:
         method = "client_secret_post"
         client_id, secret = form.get("client_id"), form.get("client_secret")

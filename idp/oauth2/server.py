@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as _AuthorizationServer
-from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc9207 import IssuerParameter as _IssuerParameter
 from flask import Flask, current_app
 from flask import request as flask_request
@@ -26,6 +26,19 @@ class IssuerParameter(_IssuerParameter):
 class AuthorizationServer(_AuthorizationServer):
     def query_client(self, client_id):
         return find_client_for_authentication(client_id)
+
+    def authenticate_client(self, request, methods, endpoint="token"):
+        """RFC 6749 §2.3.1: Basic credentials that are not UTF-8 once decoded name no client.
+
+        They fail like any other client authentication (401 ``invalid_client``); Authlib lets
+        the decoding error escape, which would be a server error.
+        """
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except UnicodeDecodeError:
+            raise InvalidClientError(
+                status_code=401, description="client credentials are not UTF-8"
+            ) from None
 
     def save_token(self, token, request):
         tokens.save_token(token, request)

@@ -269,6 +269,22 @@ def test_introspection_requests_left_to_flask(app, both, parties, case):
     assert lean.get_json() == reference.get_json()
 
 
+@pytest.mark.parametrize("path", ["/token", "/introspect", "/revoke"])
+@pytest.mark.parametrize(
+    "authorization",
+    ["Basic " + base64.b64encode(b"\xff\xfe:secret").decode(), "Basic !!!", "Basic", "Bearer abc"],
+    ids=["not-utf8", "not-base64", "empty", "other-scheme"],
+)
+def test_unusable_basic_credentials_are_invalid_client(both, path, authorization):
+    body = urlencode({"grant_type": "client_credentials", "scope": "dgfip_rfr", "token": "x"})
+    lean, by_flask, reference = both(
+        "POST", path, body, {"Content-Type": FORM, "Authorization": authorization}
+    )
+    assert by_flask
+    assert lean.status_code == reference.status_code == 401
+    assert lean.get_json()["error"] == "invalid_client"
+
+
 def test_checktoken_without_secret_left_to_flask(app, both, parties):
     body = urlencode({"token": issued_token(app, parties), "client_id": parties["dgfip"].client_id})
     lean, by_flask, reference = both("POST", "/checktoken", body, {"Content-Type": FORM})
