@@ -1,10 +1,11 @@
 """Flask's signed-cookie session, minus its per-request setup when there is no session.
 
 Flask builds an itsdangerous serializer (key derivation included) on every request, and
-computes every cookie setting on the way out, even for the machine endpoints (``/token``,
-``/introspect``, ``/checktoken``, ``/jwks``), which never carry a session cookie. The answers
-are unchanged: a request without the cookie gets a new empty session, and an empty session
-that was neither read nor modified sets no cookie and no ``Vary: Cookie``.
+computes every cookie setting on the way out, even for machine requests (``/userinfo``,
+``/revoke``, the webhooks, and whatever the lean path of :mod:`idp.hotpath` leaves to
+Flask), which never carry a session cookie. The answers are unchanged: a request without
+the cookie gets a new empty session, and an empty session that was neither read nor
+modified sets no cookie and no ``Vary: Cookie``.
 """
 
 from __future__ import annotations

@@ -72,3 +72,26 @@ def test_a_failed_batch_writes_nothing_and_every_owner_gets_the_error(database):
     assert database.ids() == {"taken"}
     committer.commit([insert("fresh")])  # the committer is not left stuck as leader
     assert database.ids() == {"taken", "fresh"}
+
+
+def test_the_writer_lock_excludes_other_processes(tmp_path):
+    """While one worker holds it, another process cannot take it, and can once released."""
+    import subprocess
+    import sys
+
+    lock = WriterLock(str(tmp_path / "db.sqlite3"))
+    probe = (
+        "import fcntl, sys\n"
+        "f = open(sys.argv[1], 'a')\n"
+        "try:\n"
+        "    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+        "except BlockingIOError:\n"
+        "    sys.exit(1)\n"
+    )
+
+    def other_process_gets_it() -> bool:
+        return subprocess.run([sys.executable, "-c", probe, lock.path], check=False).returncode == 0
+
+    with lock:
+        assert not other_process_gets_it()
+    assert other_process_gets_it()

@@ -1,0 +1,33 @@
+"""Unsafe or malformed settings fail at boot with the variable named (idp.config)."""
+
+from __future__ import annotations
+
+import pytest
+
+from idp import create_app
+from idp.config import ConfigurationError
+from idp.hotpath import LeanPath
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ({"LEAN_ENDPOINTS": 0}, "IDP_LEAN_ENDPOINTS must be true or false"),
+        ({"LEAN_ENDPOINTS": "false"}, "IDP_LEAN_ENDPOINTS must be true or false"),
+        ({"ACCESS_TOKEN_LIFETIME": "soon"}, "IDP_ACCESS_TOKEN_LIFETIME must be an integer"),
+        ({"AUTHORIZATION_CODE_LIFETIME": 3600}, "IDP_AUTHORIZATION_CODE_LIFETIME above 600 s"),
+        ({"ISSUER": "http://idp.example.fr"}, "IDP_ISSUER must use https"),
+    ],
+)
+def test_bad_settings_fail_at_boot(tmp_path, override, named):
+    with pytest.raises(ConfigurationError, match=named):
+        create_app({"INSTANCE_PATH": str(tmp_path), **override})
+
+
+def test_lean_endpoints_false_from_the_environment_leaves_everything_to_flask(tmp_path, monkeypatch):
+    monkeypatch.setenv("IDP_LEAN_ENDPOINTS", "false")  # JSON-decoded by Flask, as documented
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["LEAN_ENDPOINTS"] is False
+    assert not isinstance(app.wsgi_app, LeanPath)
+    monkeypatch.delenv("IDP_LEAN_ENDPOINTS")
+    assert isinstance(create_app({"INSTANCE_PATH": str(tmp_path)}).wsgi_app, LeanPath)
