@@ -1,5 +1,6 @@
-"""Deleting rows whose validity ended: token records, codes, refresh tokens, sign-ins and
-private_key_jwt assertion ids (``idp purge-expired``, run from cron or a systemd timer).
+"""Deleting rows whose validity ended: token records, revoked self-contained tokens, codes,
+refresh tokens, sign-ins and private_key_jwt assertion ids (``idp purge-expired``, run from
+cron or a systemd timer).
 
 Nothing here decides validity. A row is deleted only ``grace`` after its ``expires_at``, and
 an expired row is refused exactly like a missing one: an expired access token introspects
@@ -24,10 +25,18 @@ from idp.models import (
     ClientAssertionJti,
     LoginSession,
     RefreshToken,
+    RevokedAccessToken,
     utcnow,
 )
 
-EXPIRING = (AccessTokenRecord, AuthorizationCode, RefreshToken, LoginSession, ClientAssertionJti)
+EXPIRING = (
+    AccessTokenRecord,
+    RevokedAccessToken,
+    AuthorizationCode,
+    RefreshToken,
+    LoginSession,
+    ClientAssertionJti,
+)
 DEFAULT_GRACE = timedelta(days=1)
 DEFAULT_BATCH_SIZE = 5000
 

@@ -185,7 +185,13 @@ def delete_scope(actor: Actor, key: str) -> None:
 
 
 def scope_holders(key: str) -> list[str]:
-    """What still holds ``key``: habilitations (requested or approved) and live tokens."""
+    """What still holds ``key``: habilitations (requested or approved) and live tokens.
+
+    Live tokens are citizens' (recorded) ones and refresh tokens. A self-contained
+    client_credentials token is not recorded; its scopes are checked against its client's
+    habilitations at every use, and introspection releases only scopes the registry still
+    defines, so a deleted scope leaves it as soon as the workers re-read the registry.
+    """
     holders = [f"habilitation {h.id}" for h in _habilitations_holding(key, active_only=False)]
     now = utcnow()
     access = db.session.scalars(

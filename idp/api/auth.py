@@ -41,14 +41,14 @@ def require_registry_writer() -> Actor:
     if token is None:
         raise BearerRejected(bearer_challenge(401))
     validated = validate_access_token(token)
-    client = find_client(validated.record.client_id) if validated else None
+    client = find_client(validated.client_id) if validated else None
     if validated is None or client is None:
         raise BearerRejected(bearer_challenge(401, "invalid_token", "the access token is not active"))
-    if REGISTRY_WRITE not in still_allowed(client, validated.record.scope):
+    if REGISTRY_WRITE not in still_allowed(client, validated.scope):
         raise BearerRejected(
             bearer_challenge(403, "insufficient_scope", f"the {REGISTRY_WRITE} scope is required")
         )
-    if validated.record.user_id is not None or client.role not in MANAGER_ROLES:
+    if validated.user_id is not None or client.role not in MANAGER_ROLES:
         raise BearerRejected(
             bearer_challenge(
                 403,

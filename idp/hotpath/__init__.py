@@ -8,13 +8,13 @@ WSGI application first offers the request to a lean handler (:mod:`idp.hotpath.e
   ``POST /checktoken`` and ``GET /jwks``, for the plainest requests
   (:mod:`idp.hotpath.request`);
 - running the same functions as the Flask views, inside an application context, with its
-  reads on one pooled DBAPI connection (:mod:`idp.request_sql`, :mod:`idp.hotpath.rawdb`)
-  and its writes committed together with other requests' (:mod:`idp.hotpath.group_commit`);
+  reads on the thread's DBAPI connection (:mod:`idp.request_sql`, :mod:`idp.hotpath.rawdb`);
 - and answering with the same media types and headers, security headers included.
 
-Whenever a handler declines, and on any exception (an unavailable database included),
-nothing is committed and the request goes to Flask unchanged, body included. Flask then
-answers it in full, and every error response keeps a single source.
+These requests write nothing: client_credentials tokens are self-contained
+(:mod:`idp.oauth2.tokens`). Whenever a handler declines, and on any exception (an
+unavailable database included), the request goes to Flask unchanged, body included. Flask
+then answers it in full, and every error response keeps a single source.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 
 from idp.extensions import db
 from idp.hotpath.endpoints import ROUTES
-from idp.hotpath.rawdb import RawConnection, StatementCache
+from idp.hotpath.rawdb import StatementCache, ThreadConnections
 from idp.hotpath.request import parse, read_body
 from idp.hotpath.responses import LeanResponse
 from idp.request_sql import LEAN_CONNECTION
@@ -45,9 +45,10 @@ class LeanPath:
         self.flask_wsgi_app = flask_wsgi_app
         self.security_headers = security_headers(app.config["SESSION_COOKIE_SECURE"])
         with app.app_context():
-            self.statements = StatementCache(db.engine)
+            engine = db.engine
+        self.connections = ThreadConnections(StatementCache(engine))
         #: The driver's errors (raw cursors) and SQLAlchemy's (the ORM's rare cache refills).
-        self.database_errors = (self.statements.engine.dialect.loaded_dbapi.Error, DBAPIError)
+        self.database_errors = (engine.dialect.loaded_dbapi.Error, DBAPIError)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         handler = ROUTES.get((environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
@@ -65,23 +66,17 @@ class LeanPath:
         return [response.body]
 
     def _answer(self, handler: Callable, request) -> LeanResponse | None:
-        """The handler's response, committed; ``None`` when it declines or anything fails."""
+        """The handler's response; ``None`` when it declines or anything fails."""
         with self.app.app_context():
-            connection = RawConnection(self.statements)
-            setattr(g, LEAN_CONNECTION, connection)
+            setattr(g, LEAN_CONNECTION, self.connections)
             try:
-                response = handler(request)
-                if response is not None:
-                    connection.commit()
-                return response
+                return handler(request)
             except self.database_errors as error:  # Flask answers: 503 if it persists
                 log.warning("lean path: database error (%s); handing over to Flask", type(error).__name__)
                 return None
             except Exception:
                 log.exception("lean path failed on %s; handing over to Flask", handler.__name__)
                 return None
-            finally:
-                connection.close()
 
 
 def install(app: Flask) -> None:

@@ -1,13 +1,17 @@
-"""SQLAlchemy Core statements run on a raw DBAPI connection from the engine's pool.
+"""SQLAlchemy Core statements run on a raw DBAPI connection held by each server thread.
 
-The lean endpoints run one to three single-row statements per request. Through a
+The lean endpoints only read: one or two single-row statements per request. Through a
 SQLAlchemy ``Connection`` each costs 30 to 120 µs of Python (transaction bookkeeping, result
 set construction), against 5 µs for the same ``SELECT`` on the driver's cursor
 (``bench/RESULTS.md``). So each statement is compiled *once* for the engine's dialect by
 SQLAlchemy itself (SQL text, parameter style and order, the column types' bind and result
 processors, e.g. JSON and timezone-aware datetimes), and then executed on the DBAPI cursor.
-The connection still comes from the engine's pool, with its ``connect`` events (SQLite
-pragmas) and its checkout ping (PostgreSQL).
+
+The connection is made by the engine's pool, so its ``connect`` events (SQLite pragmas) run,
+then detached from it and held by the thread in autocommit: each ``SELECT`` sees what was
+committed before it, like a fresh checkout would, without the checkout's ping and the
+return's ``ROLLBACK`` (two round trips per request on PostgreSQL). A driver error drops the
+connection; the next request makes a new one.
 """
 
 from __future__ import annotations
@@ -21,9 +25,6 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import SelectBase
-
-from idp.hotpath.group_commit import GroupCommitter, Write
-from idp.hotpath.writer_lock import WriterLock
 
 
 class CompiledStatement:
@@ -71,10 +72,6 @@ class StatementCache:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        database = engine.url.database if engine.dialect.name == "sqlite" else None
-        # SQLite file databases only: PostgreSQL locks rows, not the database.
-        writer_lock = WriterLock(database) if database and database != ":memory:" else None
-        self.committer = GroupCommitter(engine.raw_connection, writer_lock or contextlib.nullcontext())
         self._compiled: dict[tuple[int, frozenset[str]], tuple[Executable, CompiledStatement]] = {}
         self._lock = threading.Lock()
 
@@ -90,42 +87,40 @@ class StatementCache:
         return found[1]
 
 
-class RawConnection:
-    """One pooled DBAPI connection for one lean request's reads, checked out at its first.
-
-    Writes are kept until :meth:`commit`, which hands them to the process's
-    :class:`~idp.hotpath.group_commit.GroupCommitter`; then :meth:`close`.
-    """
+class ThreadConnections:
+    """Read statements on one autocommit DBAPI connection per thread, kept across requests."""
 
     def __init__(self, statements: StatementCache) -> None:
         self._statements = statements
-        self._connection = None
-        self._writes: list[Write] = []
+        self._local = threading.local()
 
     def first(self, statement: Executable, values: Mapping[str, Any]) -> Any:
         """The first row, with named and processed columns like SQLAlchemy's ``Row``."""
         compiled = self._statements.get(statement, values)
-        if self._connection is None:
-            self._connection = self._statements.engine.raw_connection()
-        cursor = self._connection.cursor()
+        connection = self._connection()
         try:
-            cursor.execute(compiled.sql, compiled.parameters(values))
-            return compiled.row(cursor.fetchone())
-        finally:
-            cursor.close()
+            cursor = connection.cursor()
+            try:
+                cursor.execute(compiled.sql, compiled.parameters(values))
+                return compiled.row(cursor.fetchone())
+            finally:
+                cursor.close()  # ends SQLite's read transaction (no WAL snapshot kept)
+        except self._statements.engine.dialect.loaded_dbapi.Error:
+            self._drop(connection)
+            raise
 
-    def execute(self, statement: Executable, values: Mapping[str, Any]) -> None:
-        """A write, run at :meth:`commit` (so the request cannot read it back before)."""
-        compiled = self._statements.get(statement, values)
-        self._writes.append((compiled.sql, compiled.parameters(values)))
+    def _connection(self):
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            engine = self._statements.engine
+            pooled = engine.raw_connection()
+            pooled.detach()
+            connection = pooled.dbapi_connection
+            engine.dialect.set_isolation_level(connection, "AUTOCOMMIT")
+            self._local.connection = connection
+        return connection
 
-    def commit(self) -> None:
-        if self._writes:
-            writes, self._writes = self._writes, []
-            self._statements.committer.commit(writes)
-
-    def close(self) -> None:
-        self._writes = []
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+    def _drop(self, connection) -> None:
+        self._local.connection = None
+        with contextlib.suppress(self._statements.engine.dialect.loaded_dbapi.Error):
+            connection.close()  # already broken, most likely

@@ -6,7 +6,7 @@ from idp.models.consents import Consent
 from idp.models.habilitations import AuditEvent, Habilitation, WebhookDelivery
 from idp.models.keys import SigningKey
 from idp.models.registry import RegistryProvider, RegistryScope
-from idp.models.tokens import AccessTokenRecord, AuthorizationCode, RefreshToken
+from idp.models.tokens import AccessTokenRecord, AuthorizationCode, RefreshToken, RevokedAccessToken
 from idp.models.users import LoginSession, LoginThrottle, User
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "RefreshToken",
     "RegistryProvider",
     "RegistryScope",
+    "RevokedAccessToken",
     "SigningKey",
     "User",
     "WebhookDelivery",

@@ -71,6 +71,21 @@ class AccessTokenRecord(db.Model):
     revoked_at = sa.Column(UTCDateTime)
 
 
+class RevokedAccessToken(db.Model):
+    """A revoked self-contained access token (client_credentials, see :mod:`idp.oauth2.tokens`).
+
+    Such tokens have no record: this list, written by ``/revoke`` (RFC 7009) and read at
+    every introspection, is all the server keeps. A row can go once the token has expired.
+    """
+
+    __tablename__ = "revoked_access_tokens"
+
+    jti = sa.Column(sa.String(64), primary_key=True)
+    client_id = sa.Column(sa.String(64), nullable=False)
+    revoked_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = sa.Column(UTCDateTime, nullable=False, index=True)
+
+
 class RefreshToken(db.Model):
     """A refresh token (stored as SHA-256). Rotated on use; reuse revokes the family."""
 

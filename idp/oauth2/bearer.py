@@ -9,17 +9,27 @@ from flask import current_app
 import keys
 from idp import keystore
 from idp.extensions import db
-from idp.models import AccessTokenRecord, utcnow
-from idp.oauth2.tokens import ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP
+from idp.models import AccessTokenRecord, RevokedAccessToken, utcnow
+from idp.oauth2.tokens import ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP, is_self_contained
 
 #: Longer input is not one of our tokens (and is not worth parsing).
 MAX_TOKEN_LENGTH = 4096
 
 
-@dataclass
+@dataclass(frozen=True)
 class ValidatedToken:
+    """An active access token: its verified claims and, for a citizen's token, the citizen."""
+
     claims: dict
-    record: AccessTokenRecord
+    user_id: int | None
+
+    @property
+    def client_id(self) -> str:
+        return self.claims["client_id"]
+
+    @property
+    def scope(self) -> str:
+        return self.claims["scope"]
 
 
 def decode_access_token(token: object, *, leeway: float = 0) -> dict | None:
@@ -45,12 +55,18 @@ def decode_access_token(token: object, *, leeway: float = 0) -> dict | None:
 def validate_access_token(token: object) -> ValidatedToken | None:
     """Signature, ``typ``, issuer and expiry, then one indexed lookup for revocation.
 
-    Returns None for anything not active: bad signature, expired, unknown or revoked.
+    A citizen's token must have its record, not revoked; a self-contained client_credentials
+    token must not be on the revocation list (:mod:`idp.oauth2.tokens`). Returns None for
+    anything not active: bad signature, expired, unknown or revoked.
     """
     claims = decode_access_token(token)
     if claims is None:
         return None
+    if is_self_contained(claims):
+        if db.session.get(RevokedAccessToken, claims["jti"]) is not None:
+            return None
+        return ValidatedToken(claims=claims, user_id=None)
     record = db.session.get(AccessTokenRecord, claims["jti"])
     if record is None or record.revoked_at is not None or record.expires_at <= utcnow():
         return None
-    return ValidatedToken(claims=claims, record=record)
+    return ValidatedToken(claims=claims, user_id=record.user_id)

@@ -6,7 +6,7 @@ with its secret (RFC 6749 §2.3.1: HTTP Basic, or ``client_id``/``client_secret`
 Authlib's generic machinery (request wrapping, URL rebuilding, grant lookup, hook dispatch)
 costs more CPU than the work itself, so the lean path (:mod:`idp.hotpath`) answers a request
 that certainly *succeeds* with the same helpers Authlib's grant calls (client lookup,
-SHA-256 secret check, scope policy, token generation and recording).
+SHA-256 secret check, scope policy, token generation).
 
 Anything else returns ``None`` and goes through Authlib unchanged: other grants,
 ``private_key_jwt``, query parameters, unknown or repeated parameters, and every error
@@ -32,8 +32,8 @@ SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 def issue_client_credentials_token(request: Request) -> dict | None:
     """The RFC 6749 §5.1 response body for a valid request, or ``None`` to let Authlib answer.
 
-    ``request`` is Flask's or the lean path's. Nothing is written unless a token is issued;
-    the caller commits.
+    ``request`` is Flask's or the lean path's. Nothing is written: the token is
+    self-contained (:func:`~idp.oauth2.tokens.record_issued_token` keeps no record of it).
     """
     form = request.form
     if request.args or form.get("grant_type") != GRANT_TYPE or not KNOWN_PARAMETERS.issuperset(form):

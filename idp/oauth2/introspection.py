@@ -4,10 +4,12 @@ A data provider learns three things about an access token it was shown: whether 
 active, which of *its own* scopes it carries (still covered by a habilitation), and who the
 citizen is (the pivot identity, with a ``sub`` pairwise for this data provider).
 
-Cost per request: one signature check with the cached key ring, and one indexed query
-joining the token record (by ``jti``, its primary key) to its client and its citizen. The
-revocation state is read from the database on every request, never from a process cache,
-so a revocation is seen by every instance from the next request on.
+Cost per request: one signature check with the cached key ring, and one indexed query.
+For a citizen's token, it joins the token record (by ``jti``, its primary key) to its client
+and its citizen; for a self-contained client_credentials token, it reads the client and the
+revocation list (:mod:`idp.oauth2.tokens`). Revocation is read from the database on every
+request, never from a process cache, so a revocation is seen by every instance from the next
+request on.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from __future__ import annotations
 import time
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, bindparam, exists, select
 
 from idp import keystore, request_sql
-from idp.models import AccessTokenRecord, Client, User, utcnow
+from idp.models import AccessTokenRecord, Client, RevokedAccessToken, User, utcnow
 from idp.oauth2.bearer import decode_access_token
 from idp.oauth2.claims import user_claims
 from idp.oauth2.client_auth import PRIVATE_KEY_JWT
 from idp.oauth2.scope_policy import still_allowed
+from idp.oauth2.tokens import is_self_contained
 from idp.registry_store import registry
 from idp.subject import pairwise_sub
 from scopes import owned_scopes
@@ -45,13 +48,7 @@ def may_introspect(client: Client) -> bool:
 
 
 #: The columns introspection reads, named as on the models: one Core row then stands in for
-#: the token record, its client (``allowed_scopes``) and its citizen (``id`` and identity).
-_RECORD_COLUMNS = (
-    AccessTokenRecord.client_id,
-    AccessTokenRecord.scope,
-    AccessTokenRecord.revoked_at,
-    AccessTokenRecord.expires_at,
-)
+#: the token's client (``allowed_scopes``) and its citizen (``id`` and identity).
 _CLIENT_COLUMNS = (Client.allowed_scopes,)
 _USER_COLUMNS = (
     User.id,
@@ -68,57 +65,64 @@ _USER_COLUMNS = (
 
 #: Built once: a statement reused as the same object skips SQLAlchemy's per-call
 #: construction and result-column adaptation (the compiled form is cached either way).
-_LOOKUP = (
-    select(*_RECORD_COLUMNS, *_CLIENT_COLUMNS, *_USER_COLUMNS)
+#: SQLAlchemy Core, not ORM entities: building objects per request cost more than the query.
+_RECORDED_TOKEN = (
+    select(AccessTokenRecord.revoked_at, AccessTokenRecord.expires_at, *_CLIENT_COLUMNS, *_USER_COLUMNS)
     .join_from(AccessTokenRecord, Client, Client.client_id == AccessTokenRecord.client_id)
     .outerjoin(User, User.id == AccessTokenRecord.user_id)
     .where(AccessTokenRecord.jti == bindparam("jti"))
 )
+_SELF_CONTAINED_TOKEN = select(
+    *_CLIENT_COLUMNS,
+    exists().where(RevokedAccessToken.jti == bindparam("jti")).label("revoked"),
+).where(Client.client_id == bindparam("client_id"))
 
 
-def _lookup(jti: str) -> tuple[Row, Row, Row | None] | None:
-    """The token record with its client and citizen: one query on the primary key.
+def _lookup(claims: dict) -> tuple[Row, Row | None] | None:
+    """The token's client and citizen (``None`` for a machine token), if it is still active.
 
-    SQLAlchemy Core, not ORM entities: building three objects per request cost more than
-    the query itself, and introspection only reads them.
+    One query on primary keys either way. A token whose client is gone is not found; a
+    citizen's token also ends with its record (revoked, or cut short).
     """
-    row = request_sql.first(_LOOKUP, {"jti": jti})
-    if row is None:
+    if is_self_contained(claims):
+        keys = {"jti": claims["jti"], "client_id": claims["client_id"]}
+        row = request_sql.first(_SELF_CONTAINED_TOKEN, keys)
+        return None if row is None or row.revoked else (row, None)
+    row = request_sql.first(_RECORDED_TOKEN, {"jti": claims["jti"]})
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
-    return row, row, (row if row.id is not None else None)
+    return row, (row if row.id is not None else None)
 
 
 def introspect(data_provider: Client, token: object) -> dict:
     """RFC 7662 §2.2 response for ``data_provider``; :data:`INACTIVE` when nothing is left.
 
-    Inactive: bad signature, wrong ``typ``, expired, unknown ``jti``, revoked, or no scope of
-    this data provider among those the token's client is still allowed (a revoked
+    Inactive: bad signature, wrong ``typ``, expired, unknown ``jti``, revoked, client gone, or
+    no scope of this data provider among those the token's client is still allowed (a revoked
     habilitation takes effect at once, since the client row is read on every request).
     """
     claims = decode_access_token(token)
     if claims is None:
         return INACTIVE
-    found = _lookup(claims["jti"])
+    found = _lookup(claims)
     if found is None:
         return INACTIVE
-    record, service_provider, user = found
-    if record.revoked_at is not None or record.expires_at <= utcnow():
-        return INACTIVE
+    service_provider, user = found
     visible = owned_scopes(
-        registry(), data_provider.namespace, still_allowed(service_provider, record.scope)
+        registry(), data_provider.namespace, still_allowed(service_provider, claims["scope"])
     )
     if not visible:
         return INACTIVE
     response = {
         "active": True,
         "scope": " ".join(visible),
-        "client_id": record.client_id,
+        "client_id": claims["client_id"],
         "token_type": "Bearer",
         "exp": claims["exp"],
         "iat": claims["iat"],
         "iss": claims["iss"],
         "aud": claims["aud"],
-        "sub": pairwise_sub(data_provider.sector, user.id) if user else record.client_id,
+        "sub": pairwise_sub(data_provider.sector, user.id) if user else claims["client_id"],
     }
     for name in ("acr", "auth_time"):
         if name in claims:

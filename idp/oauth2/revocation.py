@@ -1,21 +1,26 @@
 """Token revocation (RFC 7009) for access tokens and refresh tokens.
 
-Access tokens are our RFC 9068 JWTs: the signature is checked, then the record found by
-``jti`` is marked revoked, which ``/introspect``, ``/checktoken`` and ``/userinfo`` read from
-the database on every request. A refresh token revokes its whole family (every token of the
+Access tokens are our RFC 9068 JWTs: the signature is checked, then a citizen's token has
+its record (found by ``jti``) marked revoked, and a self-contained client_credentials token
+has its ``jti`` put on the revocation list (:mod:`idp.oauth2.tokens`). ``/introspect``,
+``/checktoken``, ``/userinfo`` and the registry API read both from the database on every
+request. A refresh token revokes its whole family (every token of the
 grant), as reuse detection does (RFC 9700 §4.14.2).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, OAuth2Error
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from idp.extensions import db
-from idp.models import AccessTokenRecord, Client, RefreshToken, utcnow
+from idp.models import AccessTokenRecord, Client, RefreshToken, RevokedAccessToken, utcnow
 from idp.oauth2.bearer import MAX_TOKEN_LENGTH, decode_access_token
 from idp.oauth2.client_auth import PRIVATE_KEY_JWT
-from idp.oauth2.tokens import hash_token, revoke_grant
+from idp.oauth2.tokens import hash_token, is_self_contained, revoke_grant
 
 #: RFC 8414 §2 ``revocation_endpoint_auth_methods_supported``; public clients send client_id.
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT, "none"]
@@ -24,6 +29,9 @@ TOKEN_TYPE_HINTS = ("access_token", "refresh_token")
 #: An access token that expired a moment ago is still revoked (the signature must still
 #: verify, so a forged ``jti`` revokes nothing); past this, it is simply ignored.
 EXPIRED_ACCESS_TOKEN_LEEWAY = 24 * 60 * 60
+#: ``INSERT … ON CONFLICT DO NOTHING`` for each supported database: two clients revoking the
+#: same token at once both succeed.
+_INSERT_IGNORING_DUPLICATES = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 class UnsupportedTokenTypeError(OAuth2Error):
@@ -57,6 +65,10 @@ def _revoke_access_token(client: Client, token: str) -> None:
     claims = decode_access_token(token, leeway=EXPIRED_ACCESS_TOKEN_LEEWAY)
     if claims is None:
         return
+    if is_self_contained(claims):
+        _check_owner(client, claims["client_id"])
+        _list_revoked(claims)
+        return
     record = db.session.get(AccessTokenRecord, claims["jti"])
     if record is None:
         return
@@ -65,6 +77,21 @@ def _revoke_access_token(client: Client, token: str) -> None:
         update(AccessTokenRecord)
         .where(AccessTokenRecord.jti == record.jti, AccessTokenRecord.revoked_at.is_(None))
         .values(revoked_at=utcnow())
+    )
+
+
+def _list_revoked(claims: dict) -> None:
+    """Put a self-contained token on the revocation list; revoking it twice is a no-op (§2.2)."""
+    insert = _INSERT_IGNORING_DUPLICATES[db.engine.dialect.name]
+    db.session.execute(
+        insert(RevokedAccessToken)
+        .values(
+            jti=claims["jti"],
+            client_id=claims["client_id"],
+            revoked_at=utcnow(),
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        )
+        .on_conflict_do_nothing(index_elements=[RevokedAccessToken.jti])
     )
 
 

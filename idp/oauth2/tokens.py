@@ -1,8 +1,17 @@
 """RFC 9068 JWT access tokens and refresh tokens: issuing, recording, revoking.
 
 Access tokens are ES256 JWTs with ``typ: at+jwt`` (RFC 9068 §2.1). The server keeps what
-revocation needs (``jti``, client, grant, consent), never the token itself; refresh tokens
-are random and stored as SHA-256.
+revocation needs, never the token itself; refresh tokens are random and stored as SHA-256.
+
+- A citizen's token is recorded at issuance (``jti``, client, grant, consent): revoking its
+  grant (code replay, refresh token reuse) or withdrawing the consent revokes it.
+- A client_credentials token is **self-contained**: no resource owner, no grant, no
+  consent, so nothing in it can be revoked in bulk, and everything introspection needs is
+  signed into it (``client_id``, ``scope``, ``exp``). It is not recorded; ``/revoke`` puts
+  its ``jti`` on a revocation list (:class:`~idp.models.RevokedAccessToken`), read at every
+  use, and its client's current habilitations still bound its scopes at every use.
+  node-oidc-provider and Keycloak do not store JWT access tokens either; here this spares
+  the hottest endpoint a database write per token (``bench/RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, g
 from sqlalchemy import insert, update
 
-from idp import keystore, request_sql
+from idp import keystore
 from idp.extensions import db
 from idp.models import AccessTokenRecord, Client, Consent, RefreshToken, User, utcnow
 from idp.models.clients import normalize_scope
@@ -55,6 +64,15 @@ def issue_access_token(
     return token, claims
 
 
+def is_self_contained(claims: dict) -> bool:
+    """A client_credentials token: no resource owner, so ``sub`` is the client (RFC 9068 §2.2).
+
+    A citizen's ``sub`` is pairwise (:func:`~idp.subject.pairwise_sub`) and its token carries
+    ``auth_time``; neither can be mistaken for this.
+    """
+    return claims["sub"] == claims["client_id"] and "auth_time" not in claims
+
+
 def generate_token(grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
     """Authlib token generator (registered as ``default``)."""
     context = g.get("grant_context") or {}
@@ -84,15 +102,17 @@ def save_token(token: dict, request) -> None:
 
 
 def record_issued_token(token: dict, user_id: int | None) -> None:
-    """Record the access token's ``jti`` and, if any, the refresh token's hash.
+    """Record a citizen's access token (``jti``) and, if any, the refresh token's hash.
 
-    The record is one plain INSERT (SQLAlchemy Core) in the request's transaction: every
-    token issued goes through here, and the ORM's unit of work would cost more than the
-    statement itself.
+    Self-contained tokens (:func:`is_self_contained`) are not recorded. The record is one
+    plain INSERT (SQLAlchemy Core) in the request's transaction, cheaper than the ORM's unit
+    of work.
     """
     claims = g.pop("issued_access_token_claims")
+    if is_self_contained(claims):
+        return
     context = g.get("grant_context") or {}
-    request_sql.execute(
+    db.session.execute(
         _INSERT_ACCESS_TOKEN_RECORD,
         {
             "jti": claims["jti"],

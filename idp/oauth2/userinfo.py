@@ -20,13 +20,13 @@ def userinfo_response(request: Request):
     if token is None:
         return bearer_challenge(401)
     validated = validate_access_token(token)
-    if validated is None or validated.record.user_id is None:
+    if validated is None or validated.user_id is None:
         return bearer_challenge(401, "invalid_token", "the access token is not active")
-    client = find_client(validated.record.client_id)
-    user = db.session.get(User, validated.record.user_id)
+    client = find_client(validated.client_id)
+    user = db.session.get(User, validated.user_id)
     if client is None or user is None:
         return bearer_challenge(401, "invalid_token", "the access token is not active")
-    scope = " ".join(still_allowed(client, validated.record.scope))
+    scope = " ".join(still_allowed(client, validated.scope))
     if "openid" not in scope.split():
         return bearer_challenge(403, "insufficient_scope", "the openid scope is required")
     response = jsonify(released_user_info(client, user, scope))

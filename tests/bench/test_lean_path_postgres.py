@@ -17,7 +17,7 @@ from idp import create_app, database
 from idp.client_admin import ClientSettings, create_client
 from idp.demo_seed import import_registry_file
 from idp.extensions import db
-from idp.models import AccessTokenRecord, utcnow
+from idp.models import RevokedAccessToken
 
 pytestmark = pytest.mark.skipif(not postgres.available(), reason="PostgreSQL is not installed")
 FORM = "application/x-www-form-urlencoded"
@@ -88,8 +88,13 @@ def test_token_introspection_checktoken_and_revocation(app):
     assert checked.content_type == "application/token-introspection+jwt"
     assert by_flask == []  # all three answered by the lean path
 
-    with app.app_context():  # revoked elsewhere (another worker, the CLI)
-        record = db.session.scalars(db.select(AccessTokenRecord)).one()
-        record.revoked_at = utcnow()
-        db.session.commit()
+    for _ in range(2):  # RFC 7009 §2.2: revoking twice is fine (ON CONFLICT DO NOTHING)
+        revoked = client.post(
+            "/revoke",
+            data=urlencode({"token": token}),
+            headers={"Authorization": basic(service_id, service_secret), "Content-Type": FORM},
+        )
+        assert revoked.status_code == 200
+    with app.app_context():
+        assert db.session.scalars(db.select(RevokedAccessToken.client_id)).all() == [service_id]
     assert introspect() == {"active": False}

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from idp.extensions import db
-from idp.models import AccessTokenRecord, AuthorizationCode, LoginSession, utcnow
+from idp.models import AccessTokenRecord, AuthorizationCode, LoginSession, RevokedAccessToken, utcnow
 from tests.idp.introspection.conftest import DATA_SCOPE, make_data_provider
 
 
@@ -58,3 +58,15 @@ def test_purge_keeps_live_rows_and_the_grace_window(app, client, runner, flow):
     result = runner.invoke(args=["purge-expired", "--grace-seconds", "0"])
     assert result.exit_code == 0
     assert "login_sessions: 1 deleted" in result.output
+
+
+def test_purge_drops_revocations_of_expired_self_contained_tokens(app, runner):
+    with app.app_context():
+        ages = {"gone": timedelta(days=2), "kept": timedelta(hours=1), "live": -timedelta(minutes=1)}
+        for jti, ago in ages.items():
+            db.session.add(RevokedAccessToken(jti=jti, client_id="sp", expires_at=utcnow() - ago))
+        db.session.commit()
+    counts = json.loads(runner.invoke(args=["purge-expired", "--json"]).output)
+    assert counts["revoked_access_tokens"] == 1
+    with app.app_context():
+        assert sorted(db.session.scalars(select(RevokedAccessToken.jti))) == ["kept", "live"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import jwt
 import pytest
 
 from idp.extensions import db
-from idp.models import AccessTokenRecord, Habilitation
+from idp.models import AccessTokenRecord, Habilitation, RevokedAccessToken
 from tests.idp.api.conftest import (
     bearer,
     client_credentials_token,
@@ -162,13 +163,23 @@ def test_invalid_token_is_401_invalid_token(client, token, method, path, body):
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
-def test_expired_or_revoked_token_is_401(app, client, dgfip_token):
+def test_revoked_token_is_401(app, client, dgfip_token):
+    """The registry writer's token is a self-contained client_credentials token: revoking it
+    puts it on the revocation list, read at every request."""
+    claims = jwt.decode(dgfip_token, options={"verify_signature": False})
     with app.app_context():
-        record = db.session.scalar(db.select(AccessTokenRecord))
-        record.revoked_at = datetime.now(UTC)
+        assert db.session.scalar(db.select(db.func.count()).select_from(AccessTokenRecord)) == 0
+        db.session.add(
+            RevokedAccessToken(
+                jti=claims["jti"],
+                client_id=claims["client_id"],
+                expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            )
+        )
         db.session.commit()
     response = client.post("/api/v1/scopes", json=new_scope(), headers=bearer(dgfip_token))
     assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
 def test_malformed_authorization_header_is_400(client):
