@@ -44,14 +44,13 @@ class CompiledStatement:
         self._row: Callable[[tuple], Any] | None = None
         if isinstance(statement, SelectBase):
             columns = list(statement.selected_columns.items())
-            row_type = namedtuple("Row", [key for key, _ in columns])
-            processors = [
-                column.type.dialect_impl(dialect).result_processor(dialect, None) for _, column in columns
+            self._row_type = namedtuple("Row", [key for key, _ in columns])
+            self._processors = [
+                (index, processor)
+                for index, (_, column) in enumerate(columns)
+                if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
             ]
-            self._row = lambda raw: row_type._make(
-                value if process is None else process(value)
-                for process, value in zip(processors, raw, strict=True)
-            )
+            self._row = self._make_row
 
     def parameters(self, values: Mapping[str, Any]) -> tuple | dict:
         bound = self._compiled.construct_params(values)
@@ -60,6 +59,12 @@ class CompiledStatement:
         if self._order is None:
             return bound
         return tuple(bound[name] for name in self._order)
+
+    def _make_row(self, raw: tuple) -> Any:
+        values = list(raw)
+        for index, process in self._processors:
+            values[index] = process(values[index])
+        return self._row_type._make(values)
 
     def row(self, raw: tuple | None) -> Any:
         if raw is None or self._row is None:

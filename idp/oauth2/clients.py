@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, cast, select
 from sqlalchemy.orm.util import identity_key
 
 from idp import request_sql
@@ -13,8 +13,11 @@ from idp.extensions import db
 from idp.models import Client
 
 #: The row's version: its primary key (a deleted and re-created client differs) and
-#: ``updated_at``, which every UPDATE of the row sets (column ``onupdate``).
-_VERSION = select(Client.id, Client.updated_at).where(Client.client_id == bindparam("client_id"))
+#: ``updated_at``, which every UPDATE of the row sets (column ``onupdate``). Only compared for
+#: equality, so read as the database's text: no datetime is parsed per request.
+_VERSION = select(Client.id, cast(Client.updated_at, String).label("updated_at")).where(
+    Client.client_id == bindparam("client_id")
+)
 
 
 def _usable_id(client_id: object) -> bool:
@@ -41,20 +44,21 @@ def find_client_for_authentication(client_id: object) -> Client | None:
     """
     if not _usable_id(client_id):
         return None
-    cache: dict[str, Client] = current_app.extensions.setdefault("idp_clients", {})
+    cache: dict[str, tuple[tuple, Client]] = current_app.extensions.setdefault("idp_clients", {})
     version = request_sql.first(_VERSION, {"client_id": client_id})
     if version is None:
         cache.pop(client_id, None)
         return None
+    version = tuple(version)
     cached = cache.get(client_id)
-    if cached is not None and (cached.id, cached.updated_at) == tuple(version):
-        return cached
-    if identity_key(Client, version.id) in db.session.identity_map:
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    if identity_key(Client, version[0]) in db.session.identity_map:
         return find_client(client_id)  # this request already holds it (maybe changed): use that
     client = find_client(client_id)
-    if client is not None:
+    if client is not None and client.id == version[0]:
         db.session.expunge(client)  # fully loaded, never expired, safe to share read-only
-        cache[client_id] = client
+        cache[client_id] = (version, client)
     return client
 
 

@@ -56,7 +56,7 @@ def test_wrong_password_is_announced(page: Page, citizen, audit):
     sign_in(page, citizen, password="not the password")
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Identifiant ou mot de passe incorrect.")
-    assert page.evaluate("document.activeElement.id") == "form-error"  # focus moved to it
+    expect(page.locator("#form-error")).to_be_focused()  # focus moved to it (waits for the script)
     expect(page.get_by_label("Mot de passe")).to_have_attribute("aria-invalid", "true")
     audit(page, "login-error")
 
