@@ -41,7 +41,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, nargs="+", default=[32, 128])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="idp serve workers")
     parser.add_argument("--threads", type=int, help="idp serve threads per worker (default: its own)")
-    parser.add_argument("--rounds", type=int, default=2, help="A B rounds against the peer")
+    parser.add_argument("--rounds", type=int, default=3, help="A B rounds against the peer")
     parser.add_argument("--soak-seconds", type=float, default=120.0)
     parser.add_argument("--no-soak", action="store_true")
     parser.add_argument("--no-peer", action="store_true")
