@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 
 import keys
-from idp.extensions import db
+from idp.extensions import db, per_app
 from idp.models import SigningKey, utcnow
 
 
@@ -86,7 +88,8 @@ def _without_expired(records: list[keys.KeyRecord], now: datetime) -> list[keys.
 class _RingCache:
     """One key ring per process, shared by its threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self._config = config  # the application's, read at each use (settings may change)
         self._lock = threading.Lock()
         self._ring: keys.KeyRing | None = None
         self._records: list[keys.KeyRecord] = []
@@ -95,7 +98,7 @@ class _RingCache:
         self._jwks: dict = {}
 
     def get(self) -> tuple[keys.KeyRing, dict]:
-        ttl = current_app.config["KEYS_CACHE_SECONDS"]
+        ttl = self._config["KEYS_CACHE_SECONDS"]
         if self._ring is not None and time.monotonic() - self._checked_at < ttl:
             return self._ring, self._jwks
         with self._lock:
@@ -117,7 +120,7 @@ class _RingCache:
 
 
 def _cache() -> _RingCache:
-    return current_app.extensions.setdefault("idp_keyring", _RingCache())
+    return per_app("idp_keyring", lambda app: _RingCache(app.config))
 
 
 def keyring() -> keys.KeyRing:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
+from typing import Any
 
-from flask import current_app
-
-from idp.extensions import db
+from idp.extensions import db, per_app
 from idp.models import RegistryProvider, RegistryScope
 from scopes import Provider, ProviderKind, Registry, ScopeDefinition
 
@@ -97,13 +97,14 @@ def _assign(row, values: dict, counts: dict[str, int], *, is_new: bool) -> None:
 
 
 class _RegistryCache:
-    def __init__(self) -> None:
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self._config = config  # the application's, read at each use (settings may change)
         self._lock = threading.Lock()
         self._registry: Registry | None = None
         self._loaded_at = 0.0
 
     def get(self) -> Registry:
-        ttl = current_app.config["REGISTRY_CACHE_SECONDS"]
+        ttl = self._config["REGISTRY_CACHE_SECONDS"]
         if self._registry is None or time.monotonic() - self._loaded_at >= ttl:
             with self._lock:
                 if self._registry is None or time.monotonic() - self._loaded_at >= ttl:
@@ -116,7 +117,7 @@ class _RegistryCache:
 
 
 def _cache() -> _RegistryCache:
-    return current_app.extensions.setdefault("idp_registry", _RegistryCache())
+    return per_app("idp_registry", lambda app: _RegistryCache(app.config))
 
 
 def registry() -> Registry:

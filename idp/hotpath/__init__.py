@@ -23,7 +23,7 @@ import io
 import logging
 from collections.abc import Callable, Iterable
 
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy.exc import DBAPIError
 
 from idp.extensions import db
@@ -31,7 +31,7 @@ from idp.hotpath.endpoints import ROUTES
 from idp.hotpath.rawdb import StatementCache, ThreadConnections
 from idp.hotpath.request import parse, read_body
 from idp.hotpath.responses import LeanResponse
-from idp.request_sql import LEAN_CONNECTION
+from idp.request_sql import lean_connections
 from idp.security_headers import security_headers
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class LeanPath:
     def _answer(self, handler: Callable, request) -> LeanResponse | None:
         """The handler's response; ``None`` when it declines or anything fails."""
         with self.app.app_context():
-            setattr(g, LEAN_CONNECTION, self.connections)
+            reads = lean_connections.set(self.connections)
             try:
                 return handler(request)
             except self.database_errors as error:  # Flask answers: 503 if it persists
@@ -77,6 +77,8 @@ class LeanPath:
             except Exception:
                 log.exception("lean path failed on %s; handing over to Flask", handler.__name__)
                 return None
+            finally:
+                lean_connections.reset(reads)
 
 
 def install(app: Flask) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app
 from sqlalchemy import String, bindparam, cast, select
 from sqlalchemy.orm.util import identity_key
 
 from idp import request_sql
-from idp.extensions import db
+from idp.extensions import db, per_app
 from idp.models import Client
 
 #: The row's version: its primary key (a deleted and re-created client differs) and
@@ -44,7 +43,7 @@ def find_client_for_authentication(client_id: object) -> Client | None:
     """
     if not _usable_id(client_id):
         return None
-    cache: dict[str, tuple[tuple, Client]] = current_app.extensions.setdefault("idp_clients", {})
+    cache: dict[str, tuple[tuple, Client]] = per_app("idp_clients", lambda _app: {})
     version = request_sql.first(_VERSION, {"client_id": client_id})
     if version is None:
         cache.pop(client_id, None)

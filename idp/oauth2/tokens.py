@@ -44,9 +44,10 @@ def issue_access_token(
 ) -> tuple[str, dict]:
     """Sign an RFC 9068 §2.2 access token; returns the JWT and its claims."""
     now = int(time.time())
-    lifetime = current_app.config["ACCESS_TOKEN_LIFETIME"]
+    config = current_app.config
+    lifetime = config["ACCESS_TOKEN_LIFETIME"]
     claims = {
-        "iss": current_app.config["ISSUER"],
+        "iss": config["ISSUER"],
         "sub": pairwise_sub(client.sector, user.id) if user else client.client_id,
         "aud": token_audience(scope.split()),
         "exp": now + lifetime,
