@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql.selectable import SelectBase
 
 from idp.extensions import db
 
@@ -21,7 +21,7 @@ from idp.extensions import db
 lean_connections: ContextVar[Any] = ContextVar("lean_connections", default=None)
 
 
-def first(statement: Executable, values: Mapping[str, Any]) -> Any:
+def first(statement: SelectBase, values: Mapping[str, Any]) -> Any:
     """The first row (named columns), or ``None``."""
     lean = lean_connections.get()
     if lean is not None:

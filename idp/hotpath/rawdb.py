@@ -19,18 +19,17 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import SelectBase
 
 
 class CompiledStatement:
-    """One statement compiled for one dialect: SQL text, parameter builder, row builder."""
+    """One ``SELECT`` compiled for one dialect: SQL text, parameter builder, row builder."""
 
-    def __init__(self, statement: Executable, engine: Engine, column_keys: Iterable[str] | None) -> None:
+    def __init__(self, statement: SelectBase, engine: Engine, column_keys: Iterable[str] | None) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect, column_keys=list(column_keys or ()) or None)
         self.sql = compiled.string
@@ -41,16 +40,13 @@ class CompiledStatement:
             for name, bind in compiled.binds.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
-        self._row: Callable[[tuple], Any] | None = None
-        if isinstance(statement, SelectBase):
-            columns = list(statement.selected_columns.items())
-            self._row_type = namedtuple("Row", [key for key, _ in columns])
-            self._processors = [
-                (index, processor)
-                for index, (_, column) in enumerate(columns)
-                if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
-            ]
-            self._row = self._make_row
+        columns = list(statement.selected_columns.items())
+        self._row_type = namedtuple("Row", [key for key, _ in columns])
+        self._result_processors = [
+            (index, processor)
+            for index, (_, column) in enumerate(columns)
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
+        ]
 
     def parameters(self, values: Mapping[str, Any]) -> tuple | dict:
         bound = self._compiled.construct_params(values)
@@ -60,16 +56,14 @@ class CompiledStatement:
             return bound
         return tuple(bound[name] for name in self._order)
 
-    def _make_row(self, raw: tuple) -> Any:
+    def row(self, raw: tuple | None) -> Any:
+        """The driver's row with named columns, each processed as SQLAlchemy would."""
+        if raw is None:
+            return None
         values = list(raw)
-        for index, process in self._processors:
+        for index, process in self._result_processors:
             values[index] = process(values[index])
         return self._row_type._make(values)
-
-    def row(self, raw: tuple | None) -> Any:
-        if raw is None or self._row is None:
-            return raw
-        return self._row(raw)
 
 
 class StatementCache:
@@ -77,10 +71,10 @@ class StatementCache:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._compiled: dict[tuple[int, frozenset[str]], tuple[Executable, CompiledStatement]] = {}
+        self._compiled: dict[tuple[int, frozenset[str]], tuple[SelectBase, CompiledStatement]] = {}
         self._lock = threading.Lock()
 
-    def get(self, statement: Executable, values: Mapping[str, Any]) -> CompiledStatement:
+    def get(self, statement: SelectBase, values: Mapping[str, Any]) -> CompiledStatement:
         key = (id(statement), frozenset(values))
         found = self._compiled.get(key)
         if found is None:
@@ -99,7 +93,7 @@ class ThreadConnections:
         self._statements = statements
         self._local = threading.local()
 
-    def first(self, statement: Executable, values: Mapping[str, Any]) -> Any:
+    def first(self, statement: SelectBase, values: Mapping[str, Any]) -> Any:
         """The first row, with named and processed columns like SQLAlchemy's ``Row``."""
         compiled = self._statements.get(statement, values)
         connection = self._connection()
