@@ -137,13 +137,29 @@ class Comparison:
     peer: list[Measurement]
 
     @property
+    def our_rate(self) -> float:
+        return median(m.rate for m in self.ours)
+
+    @property
+    def peer_rate(self) -> float:
+        return median(m.rate for m in self.peer)
+
+    @property
+    def our_cpu_ms(self) -> float:
+        return median(m.cpu_ms for m in self.ours)
+
+    @property
+    def peer_cpu_ms(self) -> float:
+        return median(m.cpu_ms for m in self.peer)
+
+    @property
     def ratio(self) -> float:
-        return median(m.rate for m in self.ours) / median(m.rate for m in self.peer)
+        return self.our_rate / self.peer_rate
 
     @property
     def cpu_ratio(self) -> float:
         """Peer CPU per request over ours: the efficiency ratio, robust to a busy machine."""
-        return median(m.cpu_ms for m in self.peer) / median(m.cpu_ms for m in self.ours)
+        return self.peer_cpu_ms / self.our_cpu_ms
 
 
 def comparisons(run: Run) -> list[Comparison]:
@@ -167,10 +183,10 @@ def _ratio_table(run: Run) -> list[str]:
     ]
     for c in comparisons(run):
         lines.append(
-            f"| {c.database} | {c.workload} | {c.connections} | {median(m.rate for m in c.ours):,.0f} | "
-            f"{median(m.rate for m in c.peer):,.0f} | {c.ratio:.2f} | "
-            f"{'yes' if c.ratio >= TARGET_RATIO else 'no'} | {median(m.cpu_ms for m in c.ours):.2f} | "
-            f"{median(m.cpu_ms for m in c.peer):.2f} | {c.cpu_ratio:.2f} |"
+            f"| {c.database} | {c.workload} | {c.connections} | {c.our_rate:,.0f} | "
+            f"{c.peer_rate:,.0f} | {c.ratio:.2f} | "
+            f"{'yes' if c.ratio >= TARGET_RATIO else 'no'} | {c.our_cpu_ms:.2f} | "
+            f"{c.peer_cpu_ms:.2f} | {c.cpu_ratio:.2f} |"
         )
     return [*lines, ""]
 

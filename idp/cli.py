@@ -276,7 +276,7 @@ def users_create(**options) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def purge_expired_command(grace_seconds: int, batch_size: int, as_json: bool) -> None:
-    """Delete expired token records, codes, refresh tokens, sign-ins and assertion ids."""
+    """Delete expired token records and revocations, codes, refresh tokens, sign-ins and assertion ids."""
     counts = purge.purge_expired(timedelta(seconds=grace_seconds), batch_size)
     if as_json:
         _echo_json(counts)
