@@ -31,7 +31,7 @@ install-dev: $(DEV_STAMP) system-deps $(AXE)
 
 # axe-core for the browser tests' accessibility checks, pinned by tests/browser/package-lock.json.
 $(AXE): tests/browser/package.json tests/browser/package-lock.json | system-deps
-	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $@
 
 # English catalogue: re-extract the French message ids, merge, compile (commit the .po and .mo).
@@ -40,11 +40,29 @@ translations: $(DEV_STAMP)
 	$(BIN)/pybabel update -i idp/translations/messages.pot -d idp/translations --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d idp/translations --statistics
 
-# Debian packages the tests need: Chromium for the browser tests, PostgreSQL for the
-# multi-instance tests, Node.js/npm for axe-core. Installed once; a no-op when present.
+# Debian packages, installed only when missing: each entry is CHECK=PACKAGE, where CHECK is a
+# command on PATH or a file glob. One package per need, so that a machine whose Node.js comes
+# from NodeSource (npm bundled) is not asked to install Debian's conflicting npm. apt's own
+# output and errors are shown.
+TEST_SYSTEM_NEEDS := chromium=chromium /usr/lib/postgresql/*/bin/initdb=postgresql npm=npm
+BENCH_SYSTEM_NEEDS := wrk=wrk
+
+define install-missing
+	@missing=""; \
+	for need in $(1); do \
+		check="$${need%%=*}"; package="$${need#*=}"; \
+		command -v "$$check" >/dev/null 2>&1 || ls $$check >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			-o DPkg::Lock::Timeout=600 $$missing; \
+	fi
+endef
+
+# Chromium for the browser tests, PostgreSQL for the multi-instance tests, npm for axe-core.
 system-deps:
-	@command -v chromium >/dev/null 2>&1 && command -v pg_ctlcluster >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
-		( apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql npm >/dev/null )
+	$(call install-missing,$(TEST_SYSTEM_NEEDS))
 
 run: $(STAMP)
 	IDP_ISSUER=http://$(HOST):$(PORT) $(BIN)/idp db upgrade
@@ -64,8 +82,7 @@ lint: $(DEV_STAMP)
 
 # The load generator (Debian's wrk) for `make bench`; the peer is npm-installed by the bench itself.
 bench: install-dev
-	@command -v wrk >/dev/null 2>&1 || ( apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq -o DPkg::Lock::Timeout=600 wrk >/dev/null )
+	$(call install-missing,$(BENCH_SYSTEM_NEEDS))
 	$(BIN)/python -m bench
 
 clean:
