@@ -20,8 +20,8 @@ from werkzeug.test import EnvironBuilder
 
 from bench.fixtures import basic
 from idp import create_app, database
-from idp.client_admin import ClientSettings, create_client
-from idp.demo_seed import import_registry_file
+from idp.clients.admin import ClientSettings, create_client
+from idp.registry.transfer import import_registry_file
 
 
 class WsgiCall:

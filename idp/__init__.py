@@ -22,11 +22,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     config.load_config(app, overrides)
 
-    from idp import cli, cookie_session, database, errors, hotpath, security_headers
+    from idp import cli, database, errors, hotpath, security_headers
     from idp.extensions import babel, csrf, db, migrate
     from idp.i18n import current_language, select_locale
     from idp.oauth2 import init_oauth2
-    from idp.views import register_blueprints
+    from idp.views import cookie_session, register_blueprints
 
     db.init_app(app)
     migrate.init_app(

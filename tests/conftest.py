@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from idp import create_app, database
-from idp.demo_seed import import_registry_file
 from idp.extensions import db
+from idp.registry.transfer import import_registry_file
 
 
 @pytest.fixture

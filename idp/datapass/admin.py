@@ -11,14 +11,14 @@ from datetime import datetime
 
 from marshmallow import ValidationError
 
+from idp.clients.lookup import find_client
 from idp.datapass.apply import apply_snapshot, locked_habilitation, recompute_clients, standing_of
 from idp.datapass.events import Snapshot, standing_from_snapshot
 from idp.datapass.linking import set_link
 from idp.datapass.schemas import HabilitationSchema
 from idp.extensions import db
 from idp.models import AuditEvent, Habilitation
-from idp.oauth2.clients import find_client
-from idp.registry_store import read_registry
+from idp.registry.store import read_registry
 
 IMPORT = "import"
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from idp.allowed_scopes import recompute
+from idp.clients.lookup import find_client
 from idp.datapass.events import FRANCE_CONNECT, FormData, Snapshot, Standing, eidas_level, state_after
 from idp.datapass.linking import provision_france_connect_client, resolved_client_id, riders_of, set_link
 from idp.extensions import db
 from idp.models import Habilitation
-from idp.oauth2.clients import find_client
+from idp.registry.allowed import recompute
 
 
 def locked_habilitation(habilitation_id: int, definition: str) -> Habilitation:

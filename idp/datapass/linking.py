@@ -14,11 +14,11 @@ Every function works in the caller's transaction and never commits.
 
 from __future__ import annotations
 
-from idp.client_admin import ClientSettings, stage_client_without_credentials
+from idp.clients.admin import ClientSettings, stage_client_without_credentials
+from idp.clients.lookup import find_client
 from idp.datapass.events import FRANCE_CONNECT, WITH_FRANCE_CONNECT, FormData, wants_france_connect_link
 from idp.extensions import db
 from idp.models import AuditEvent, Client, Habilitation
-from idp.oauth2.clients import find_client
 
 CLIENT_NAME_LIMIT = 255
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 
-from idp import keystore
+from idp import signing
 from idp.hotpath.request import LeanRequest
 from idp.hotpath.responses import LeanResponse, json_response, respond
 from idp.oauth2 import checktoken as fc_checktoken
@@ -53,7 +53,7 @@ def checktoken(request: LeanRequest) -> LeanResponse | None:
 
 def jwks(_request: LeanRequest) -> LeanResponse:
     """``GET /jwks`` (RFC 7517 §5), from the per-process key ring cache."""
-    return json_response(keystore.public_jwks(), JWKS_HEADERS, JWKS_MEDIA_TYPE)
+    return json_response(signing.public_jwks(), JWKS_HEADERS, JWKS_MEDIA_TYPE)
 
 
 ROUTES = {

@@ -11,8 +11,18 @@ from authlib.oauth2.rfc6749 import ClientMixin
 from idp.extensions import db
 from idp.models.base import UTCDateTime, utcnow
 
+#: The values of the client metadata columns, the one place each list is written.
 ROLES = ("service-provider", "data-provider", "operator")
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
+#: RFC 7591 §2 ``token_endpoint_auth_method`` values: RFC 6749 §2.3.1 secrets, RFC 7523
+#: ``private_key_jwt`` (OIDC Core §9), and ``none`` for public clients.
+SECRET_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+PRIVATE_KEY_JWT = "private_key_jwt"
+AUTH_METHODS = (*SECRET_AUTH_METHODS, PRIVATE_KEY_JWT, "none")
+#: Authentication levels as ``acr`` values (OIDC Core §2): FranceConnect's names of the eIDAS
+#: levels of assurance (Regulation (EU) No 910/2014, art. 8), lowest first.
+EIDAS_LEVELS = ("eidas1", "eidas2", "eidas3")
+#: ``id_token_signed_response_alg`` values (OIDC Registration §2); never ``none``.
+ID_TOKEN_SIGNING_ALGS = ("RS256", "ES256")
 
 
 def normalize_scope(scope: str | None) -> str:

@@ -10,7 +10,7 @@ from flask import current_app
 
 from idp.extensions import db
 from idp.models import Client
-from idp.registry_store import registry
+from idp.registry.store import registry
 from scopes import data_providers_of
 
 _lock = threading.Lock()

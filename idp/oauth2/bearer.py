@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 import keys
-from idp import keystore
+from idp import signing
 from idp.extensions import db
 from idp.models import AccessTokenRecord, RevokedAccessToken, utcnow
 from idp.oauth2.tokens import ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP, is_self_contained
@@ -40,7 +40,7 @@ def decode_access_token(token: object, *, leeway: float = 0) -> dict | None:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     try:
-        return keystore.keyring().verify(
+        return signing.keyring().verify(
             token,
             algorithms=(ACCESS_TOKEN_ALG,),
             issuer=current_app.config["ISSUER"],

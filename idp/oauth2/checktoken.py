@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
 
+from idp.clients.lookup import find_client_for_authentication
 from idp.models import Client
-from idp.oauth2.clients import find_client_for_authentication
 from idp.oauth2.introspection import introspect, introspection_jwt
 
 REQUIRED_FIELDS = ("token", "client_id", "client_secret")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from idp.citizens.subject import pairwise_sub
 from idp.models import Client, User
-from idp.registry_store import registry
-from idp.subject import pairwise_sub
+from idp.registry.store import registry
 from scopes import released_claims
 
 

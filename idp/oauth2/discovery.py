@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask import current_app
 
+from idp.models.clients import EIDAS_LEVELS
 from idp.oauth2 import introspection, revocation
 from idp.oauth2.client_auth import PRIVATE_KEY_JWT
-from idp.oauth2.interaction import ACR_LEVELS, SUPPORTED_PROMPTS
-from idp.registry_store import registry
+from idp.oauth2.interaction import SUPPORTED_PROMPTS
+from idp.registry.store import registry
 from scopes import PROTOCOL_SCOPES
 
 #: Claims about the authentication itself (OIDC Core §2), always available.
@@ -64,7 +65,7 @@ def provider_metadata() -> dict:
             "revocation_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": True,
-            "acr_values_supported": list(ACR_LEVELS),
+            "acr_values_supported": list(EIDAS_LEVELS),
             "prompt_values_supported": list(SUPPORTED_PROMPTS),
             "claims_parameter_supported": False,
             "request_parameter_supported": False,

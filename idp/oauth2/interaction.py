@@ -17,11 +17,11 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import current_app, session
 
-from idp.consents import covering_consent
+from idp.citizens.consents import covering_consent
 from idp.models import Consent, LoginSession
+from idp.models.clients import EIDAS_LEVELS
 
 SUPPORTED_PROMPTS = ("none", "login", "consent")
-ACR_LEVELS = ("eidas1", "eidas2", "eidas3")
 INTERACTION_KEY = "authz"
 #: Upper bounds on free-text parameters (bad input gets invalid_request, never a 500).
 MAX_LENGTHS = {
@@ -98,7 +98,7 @@ def check_max_age(ctx: AuthorizationContext) -> None:
 
 def check_acr_values(ctx: AuthorizationContext) -> None:
     values = ctx.params.get("acr_values", "").split()
-    unknown = [value for value in values if value not in ACR_LEVELS]
+    unknown = [value for value in values if value not in EIDAS_LEVELS]
     if unknown:
         raise ctx.error(InvalidRequestError, f"unsupported acr_values: {' '.join(unknown)}")
 
@@ -149,8 +149,8 @@ def check_acr_satisfiable(ctx: AuthorizationContext) -> None:
     """``acr_values`` lists acceptable levels; the local sign-in reaches one level only."""
     requested = ctx.params.get("acr_values", "").split()
     if requested and local_login_acr() not in requested:
-        achievable = ACR_LEVELS.index(local_login_acr())
-        if all(ACR_LEVELS.index(value) > achievable for value in requested):
+        achievable = EIDAS_LEVELS.index(local_login_acr())
+        if all(EIDAS_LEVELS.index(value) > achievable for value in requested):
             raise ctx.error(
                 AcrNotSatisfiedError,
                 f"this provider cannot authenticate at {' or '.join(requested)}",

@@ -19,15 +19,15 @@ import time
 from flask import current_app
 from sqlalchemy import Row, bindparam, exists, select
 
-from idp import keystore, request_sql
+from idp import request_sql, signing
+from idp.citizens.subject import pairwise_sub
 from idp.models import AccessTokenRecord, Client, RevokedAccessToken, User, utcnow
 from idp.oauth2.bearer import decode_access_token
 from idp.oauth2.claims import user_claims
 from idp.oauth2.client_auth import PRIVATE_KEY_JWT
 from idp.oauth2.scope_policy import still_allowed
 from idp.oauth2.tokens import is_self_contained
-from idp.registry_store import registry
-from idp.subject import pairwise_sub
+from idp.registry.store import registry
 from scopes import owned_scopes
 
 #: RFC 8414 §2 ``introspection_endpoint_auth_methods_supported``.
@@ -151,4 +151,4 @@ def introspection_jwt(data_provider: Client, response: dict) -> str:
         "iat": int(time.time()),
         "token_introspection": response,
     }
-    return keystore.keyring().sign(claims, alg=SIGNING_ALG, typ=JWT_RESPONSE_TYP)
+    return signing.keyring().sign(claims, alg=SIGNING_ALG, typ=JWT_RESPONSE_TYP)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from flask import current_app
 
 import keys
-from idp import keystore
-from idp.oauth2.clients import find_client
-from idp.subject import pairwise_sub
+from idp import signing
+from idp.citizens.subject import pairwise_sub
+from idp.clients.lookup import find_client
 
 
 class LogoutRequestError(ValueError):
@@ -35,7 +35,7 @@ class LogoutRequest:
 
 def _decode_hint(hint: str) -> dict:
     try:
-        return keystore.keyring().verify(
+        return signing.keyring().verify(
             hint,
             algorithms=("RS256", "ES256"),
             issuer=current_app.config["ISSUER"],

@@ -14,7 +14,7 @@ from authlib.oidc.core.grants.util import validate_nonce
 from authlib.oidc.core.util import create_half_hash
 from flask import current_app
 
-from idp import keystore
+from idp import signing
 from idp.oauth2.claims import released_user_info
 
 
@@ -48,4 +48,4 @@ class OpenIDCode(oidc_grants.OpenIDCode):
         if at_hash is not None:
             claims["at_hash"] = at_hash.decode()
         claims.update(released_user_info(client, request.user, token["scope"]))
-        return keystore.keyring().sign(claims, alg=alg)
+        return signing.keyring().sign(claims, alg=alg)

@@ -12,7 +12,7 @@ from datetime import date
 from authlib.oauth2.rfc6749.errors import InvalidScopeError
 
 from idp.models import Client
-from idp.registry_store import registry
+from idp.registry.store import registry
 from scopes import InvalidScopeRequest, check_requested
 
 

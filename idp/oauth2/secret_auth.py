@@ -13,8 +13,8 @@ from collections.abc import Collection
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from flask import Request
 
+from idp.clients.lookup import find_client_for_authentication
 from idp.models import Client
-from idp.oauth2.clients import find_client_for_authentication
 
 
 def authenticate_with_secret(request: Request, methods: Collection[str], endpoint: str) -> Client | None:

@@ -8,10 +8,10 @@ from authlib.oauth2.rfc9207 import IssuerParameter as _IssuerParameter
 from flask import Flask, current_app
 from flask import request as flask_request
 
+from idp.clients.lookup import find_client_for_authentication
 from idp.extensions import db
 from idp.oauth2 import grants, openid, tokens
 from idp.oauth2.client_auth import PrivateKeyJWTAuthentication
-from idp.oauth2.clients import find_client_for_authentication
 
 NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
 

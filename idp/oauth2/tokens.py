@@ -24,12 +24,12 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, g
 from sqlalchemy import insert, update
 
-from idp import keystore
+from idp import signing
+from idp.citizens.subject import pairwise_sub
 from idp.extensions import db
 from idp.models import AccessTokenRecord, Client, Consent, RefreshToken, User, utcnow
 from idp.models.clients import normalize_scope
 from idp.oauth2.audience import token_audience
-from idp.subject import pairwise_sub
 
 ACCESS_TOKEN_TYP = "at+jwt"
 ACCESS_TOKEN_ALG = "ES256"
@@ -61,14 +61,14 @@ def issue_access_token(
             claims["auth_time"] = auth_time
         if acr:
             claims["acr"] = acr
-    token = keystore.keyring().sign(claims, alg=ACCESS_TOKEN_ALG, typ=ACCESS_TOKEN_TYP)
+    token = signing.keyring().sign(claims, alg=ACCESS_TOKEN_ALG, typ=ACCESS_TOKEN_TYP)
     return token, claims
 
 
 def is_self_contained(claims: dict) -> bool:
     """A client_credentials token: no resource owner, so ``sub`` is the client (RFC 9068 §2.2).
 
-    A citizen's ``sub`` is pairwise (:func:`~idp.subject.pairwise_sub`) and its token carries
+    A citizen's ``sub`` is pairwise (:func:`~idp.citizens.subject.pairwise_sub`) and its token carries
     ``auth_time``; neither can be mistaken for this.
     """
     return claims["sub"] == claims["client_id"] and "auth_time" not in claims

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Request, jsonify
 
+from idp.clients.lookup import find_client
 from idp.extensions import db
 from idp.models import User
 from idp.oauth2.bearer import validate_access_token
 from idp.oauth2.bearer_errors import bearer_challenge, extract_bearer
 from idp.oauth2.claims import released_user_info
-from idp.oauth2.clients import find_client
 from idp.oauth2.scope_policy import still_allowed
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from idp.consents import withdraw_consent
+from idp.citizens.consents import withdraw_consent
+from idp.citizens.sessions import current_login
+from idp.clients.lookup import find_client
 from idp.extensions import db
 from idp.i18n import current_language
 from idp.models import Consent
-from idp.oauth2.clients import find_client
 from idp.oauth2.scope_policy import still_allowed
-from idp.registry_store import registry
-from idp.sessions import current_login
+from idp.registry.store import registry
 from scopes import consent_groups
 
 bp = Blueprint("account", __name__, url_prefix="/account")

@@ -12,6 +12,7 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
+from idp.citizens.sessions import current_login
 from idp.extensions import csrf
 from idp.oauth2 import authorization_server
 from idp.oauth2.interaction import (
@@ -24,7 +25,6 @@ from idp.oauth2.interaction import (
     login_needed,
     prompt_none_error,
 )
-from idp.sessions import current_login
 
 bp = Blueprint("authorize", __name__)
 csrf.exempt(bp)  # the request comes from the relying party; it changes nothing by itself

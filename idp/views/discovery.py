@@ -2,7 +2,7 @@
 
 from flask import Blueprint, jsonify
 
-from idp import keystore
+from idp import signing
 from idp.extensions import csrf
 from idp.oauth2.discovery import JWKS_HEADERS, JWKS_MEDIA_TYPE, provider_metadata
 
@@ -20,7 +20,7 @@ def metadata():
 
 @bp.get("/jwks")
 def jwks():
-    response = jsonify(keystore.public_jwks())
+    response = jsonify(signing.public_jwks())
     response.headers.update(JWKS_HEADERS)
     response.content_type = JWKS_MEDIA_TYPE
     return response

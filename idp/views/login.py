@@ -11,16 +11,16 @@ import math
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import ngettext
 
-from idp import throttle
-from idp.consents import record_consent
+from idp.citizens import throttle
+from idp.citizens.consents import record_consent
+from idp.citizens.passwords import hash_password, needs_rehash, verify_password
+from idp.citizens.sessions import current_login, start_login
+from idp.clients.lookup import find_client
 from idp.extensions import db
 from idp.i18n import SESSION_LANGUAGE_KEY, current_language
 from idp.models import User
-from idp.oauth2.clients import find_client
 from idp.oauth2.interaction import INTERACTION_KEY, local_login_acr
-from idp.passwords import hash_password, needs_rehash, verify_password
-from idp.registry_store import registry
-from idp.sessions import current_login, start_login
+from idp.registry.store import registry
 from idp.views.redirects import safe_local_path
 from scopes import consent_groups
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from authlib.common.urls import add_params_to_uri
 from flask import Blueprint, redirect, render_template, request
 
+from idp.citizens.sessions import current_login, end_login
 from idp.oauth2.logout import LogoutRequestError, parse_logout_request
-from idp.sessions import current_login, end_login
 
 bp = Blueprint("logout", __name__)
 

@@ -1,5 +1,5 @@
 """The per-process client copy used by the hot endpoints never outlives a change of the row
-(idp.oauth2.clients.find_client_for_authentication).
+(idp.clients.lookup.find_client_for_authentication).
 
 Each change is made through a *second* application on the same database, as another worker
 or instance would make it, after the first application has cached the client.
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from idp import client_admin, create_app
-from idp.client_admin import ClientSettings
-from idp.oauth2.clients import find_client_for_authentication
+from idp import create_app
+from idp.clients import admin as client_admin
+from idp.clients.admin import ClientSettings
+from idp.clients.lookup import find_client_for_authentication
 
 TOKEN_FORM = {"grant_type": "client_credentials", "scope": "dgfip_rfr"}
 

@@ -14,10 +14,10 @@ from flask import request_started
 
 from bench import postgres
 from idp import create_app, database
-from idp.client_admin import ClientSettings, create_client
-from idp.demo_seed import import_registry_file
+from idp.clients.admin import ClientSettings, create_client
 from idp.extensions import db
 from idp.models import RevokedAccessToken
+from idp.registry.transfer import import_registry_file
 
 pytestmark = pytest.mark.skipif(not postgres.available(), reason="PostgreSQL is not installed")
 FORM = "application/x-www-form-urlencoded"

@@ -6,8 +6,8 @@ import json
 
 from playwright.sync_api import Page, expect
 
-from idp.demo_seed import REGISTRY_FILE
-from idp.views.demo import DEMO_SCOPE
+from idp.demo.views import DEMO_SCOPE
+from idp.registry.transfer import BUNDLED_REGISTRY as REGISTRY_FILE
 from scopes import consent_groups, parse_registry_document
 
 DEMO_SERVICE = "Démonstration — service en ligne"

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from idp.client_admin import ClientSettings, create_client
-from idp.users_admin import create_user
+from idp.citizens.users import create_user
+from idp.clients.admin import ClientSettings, create_client
 
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "https://sp.example.fr/callback"

@@ -14,7 +14,7 @@ from scopes import (
     parse_registry_document,
 )
 
-REGISTRY_FILE = Path(__file__).parents[2] / "idp" / "data" / "franceconnect-registry.json"
+REGISTRY_FILE = Path(__file__).parents[2] / "idp" / "registry" / "data" / "franceconnect-registry.json"
 SHARED_FILE = (
     Path(__file__).parents[3] / "shared" / "data" / "scopes" / "franceconnect-registry.json"
 )

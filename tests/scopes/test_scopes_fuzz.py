@@ -19,7 +19,7 @@ from scopes import (
     parse_registry_document,
 )
 
-REGISTRY_FILE = Path(__file__).parents[2] / "idp" / "data" / "franceconnect-registry.json"
+REGISTRY_FILE = Path(__file__).parents[2] / "idp" / "registry" / "data" / "franceconnect-registry.json"
 REAL_DOC = json.loads(REGISTRY_FILE.read_text(encoding="utf-8"))
 REAL_REGISTRY = parse_registry_document(REAL_DOC)
 

@@ -17,7 +17,7 @@ from scopes import (
     validate_namespace,
 )
 
-REGISTRY_FILE = Path(__file__).parents[2] / "idp" / "data" / "franceconnect-registry.json"
+REGISTRY_FILE = Path(__file__).parents[2] / "idp" / "registry" / "data" / "franceconnect-registry.json"
 
 
 def _file_keys():

@@ -23,7 +23,7 @@ from scopes import (
     released_claims,
 )
 
-REGISTRY_FILE = Path(__file__).parents[2] / "idp" / "data" / "franceconnect-registry.json"
+REGISTRY_FILE = Path(__file__).parents[2] / "idp" / "registry" / "data" / "franceconnect-registry.json"
 TODAY = date(2025, 6, 1)
 
 

@@ -128,7 +128,7 @@ def outcome(habilitations: list[dict], clients: list[dict]) -> dict:
 
 
 def test_concurrent_deliveries_end_in_fired_at_order_state(tmp_path, app, client):
-    from idp.client_admin import describe as describe_client
+    from idp.clients.admin import describe as describe_client
     from idp.datapass.admin import describe, list_habilitations
     from idp.extensions import db
     from idp.models import Client

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from idp.client_admin import ClientSettings, create_client
+from idp.clients.admin import ClientSettings, create_client
 from idp.datapass.admin import describe, get_habilitation
 from idp.extensions import db
 from idp.models import AuditEvent, Client, Habilitation, WebhookDelivery

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from idp.client_admin import ClientSettings, update_client
+from idp.clients.admin import ClientSettings, update_client
 from idp.extensions import db
 from idp.models import Client, Habilitation, WebhookDelivery
 from tests.idp.conftest import IDENTITY_SCOPES, REDIRECT_URI, CodeFlow, ServiceProvider, query_of

@@ -185,7 +185,7 @@ def test_refresh_cannot_widen_scope(flow: CodeFlow):
 
 
 def test_refresh_stops_yielding_scopes_no_longer_allowed(app, flow: CodeFlow):
-    from idp.client_admin import ClientSettings, update_client
+    from idp.clients.admin import ClientSettings, update_client
 
     tokens = flow.tokens(scope="openid email offline_access")
     with app.app_context():

@@ -1,0 +1,62 @@
+"""The local identity store: creating citizens with a full pivot identity."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from idp.citizens.passwords import hash_password
+from idp.extensions import db
+from idp.models import User
+
+COG_PATTERN = re.compile(r"^[0-9][0-9AB][0-9]{3}$")  # INSEE code officiel géographique
+GENDERS = ("male", "female")
+
+
+class UserError(ValueError):
+    pass
+
+
+def create_user(
+    *,
+    username: str,
+    password: str,
+    given_name: str,
+    family_name: str,
+    birthdate: str,
+    gender: str,
+    birthplace: str | None,
+    birthcountry: str,
+    email: str | None = None,
+    preferred_username: str | None = None,
+) -> User:
+    if not username or len(username) > 255:
+        raise UserError("username must be 1 to 255 characters")
+    if len(password) < 8:
+        raise UserError("password must be at least 8 characters")
+    try:
+        date.fromisoformat(birthdate)
+    except ValueError as exc:
+        raise UserError("birthdate must be YYYY-MM-DD") from exc
+    if gender not in GENDERS:
+        raise UserError("gender must be male or female")
+    for name, value in (("birthplace", birthplace), ("birthcountry", birthcountry)):
+        if value and not COG_PATTERN.match(value):
+            raise UserError(f"{name} must be a 5-character COG code")
+    if db.session.scalar(db.select(User.id).where(User.username == username)):
+        raise UserError(f"username already exists: {username}")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        given_name=given_name,
+        family_name=family_name,
+        preferred_username=preferred_username,
+        birthdate=birthdate,
+        gender=gender,
+        birthplace=birthplace,
+        birthcountry=birthcountry,
+        email=email,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user

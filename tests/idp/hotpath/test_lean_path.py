@@ -1,0 +1,340 @@
+"""The lean path (idp.hotpath) answers as the Flask views would, or leaves the request to them.
+
+Each request is sent twice: to the application (lean path in front) and to a second
+application on the same database with ``LEAN_ENDPOINTS`` false (Flask answers everything).
+Flask's ``request_started`` signal tells which one answered.
+"""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote, urlencode
+
+import jwt
+import pytest
+from flask import request_started
+from sqlalchemy import select
+
+from idp import create_app, request_sql, signing
+from idp.extensions import db
+from idp.hotpath.rawdb import StatementCache, ThreadConnections
+from idp.hotpath.request import MAX_BODY_BYTES
+from idp.models import AccessTokenRecord
+from idp.oauth2.introspection import _RECORDED_TOKEN, _SELF_CONTAINED_TOKEN
+from tests.conftest import BASE_SETTINGS
+from tests.idp.conftest import make_client
+from tests.idp.oauth2.introspection.conftest import DATA_SCOPE, make_data_provider
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def basic(client_id: str, secret: str) -> str:
+    """RFC 6749 §2.3.1: each part form-urlencoded, then Base64."""
+    return "Basic " + base64.b64encode(f"{quote(client_id)}:{quote(secret)}".encode()).decode()
+
+
+class Answered:
+    """Which requests reached Flask's own dispatching, per application."""
+
+    def __init__(self, *apps) -> None:
+        self.paths: dict[int, list[str]] = {id(app): [] for app in apps}
+        for app in apps:
+            request_started.connect(self._record, app, weak=False)
+
+    def _record(self, sender, **_extra) -> None:
+        from flask import request
+
+        self.paths[id(sender)].append(request.path)
+
+    def by_flask(self, app) -> bool:
+        seen = bool(self.paths[id(app)])
+        self.paths[id(app)].clear()
+        return seen
+
+
+@pytest.fixture
+def flask_only(app):
+    """The same instance and database, without the lean path."""
+    other = create_app({**BASE_SETTINGS, "INSTANCE_PATH": app.instance_path, "LEAN_ENDPOINTS": False})
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def both(app, flask_only):
+    answered = Answered(app, flask_only)
+    lean_client, flask_client = app.test_client(), flask_only.test_client()
+
+    def send(method: str, path: str, body: bytes | str = b"", headers: dict | None = None):
+        answered.by_flask(app)  # forget the requests the test made before
+        lean = lean_client.open(path, method=method, data=body, headers=headers)
+        lean_by_flask = answered.by_flask(app)
+        reference = flask_client.open(path, method=method, data=body, headers=headers)
+        assert answered.by_flask(flask_only)
+        return lean, lean_by_flask, reference
+
+    return send
+
+
+@pytest.fixture
+def parties(app):
+    """A service provider allowed dgfip_rfr (both secret methods) and the DGFiP data provider."""
+    dgfip = make_data_provider(app, "dgfip")
+    return {
+        "basic": make_client(app, auth_method="client_secret_basic"),
+        "post": make_client(app, auth_method="client_secret_post"),
+        "dgfip": dgfip,
+        "cnaf": make_data_provider(app, "cnaf", auth_method="client_secret_post"),
+    }
+
+
+def token_request(sp, method: str, **extra) -> tuple[str, dict]:
+    form = {"grant_type": "client_credentials", "scope": "dgfip_rfr", **extra}
+    headers = {"Content-Type": FORM}
+    if method == "basic":
+        headers["Authorization"] = basic(sp.client_id, sp.client_secret)
+    else:
+        form.update(client_id=sp.client_id, client_secret=sp.client_secret)
+    return urlencode(form), headers
+
+
+def issued_token(app, parties) -> str:
+    body, headers = token_request(parties["basic"], "basic")
+    response = app.test_client().post("/token", data=body, headers=headers)
+    return response.get_json()["access_token"]
+
+
+def comparable_headers(response) -> dict:
+    return {name: value for name, value in response.headers.items() if name != "Content-Length"}
+
+
+def jwt_payload(response) -> dict:
+    payload = jwt.decode(response.get_data(as_text=True), options={"verify_signature": False})
+    payload.pop("iat")
+    return payload
+
+
+# -- the success cases: answered by the lean path, exactly as Flask answers them ------------
+
+
+@pytest.mark.parametrize("method", ["basic", "post"])
+def test_client_credentials_token(app, both, parties, method):
+    lean, by_flask, reference = both("POST", "/token", *token_request(parties[method], method))
+    assert not by_flask
+    assert lean.status_code == reference.status_code == 200
+    assert comparable_headers(lean) == comparable_headers(reference)
+    lean_body, reference_body = lean.get_json(), reference.get_json()
+    assert lean_body.keys() == reference_body.keys()
+    for name in ("token_type", "expires_in", "scope"):
+        assert lean_body[name] == reference_body[name]
+    with app.app_context():
+        ring = signing.keyring()
+        lean_claims = ring.verify(lean_body["access_token"], typ="at+jwt")
+        reference_claims = ring.verify(reference_body["access_token"], typ="at+jwt")
+        assert lean_claims.keys() == reference_claims.keys()
+        for name in ("iss", "sub", "aud", "client_id", "scope"):
+            assert lean_claims[name] == reference_claims[name]
+        assert (
+            lean_claims["exp"] - lean_claims["iat"] == reference_claims["exp"] - reference_claims["iat"] == 60
+        )
+        # Self-contained on both paths: nothing recorded (idp.oauth2.tokens).
+        assert db.session.scalar(select(db.func.count()).select_from(AccessTokenRecord)) == 0
+
+
+@pytest.mark.parametrize("accept", [None, "application/token-introspection+jwt"], ids=["json", "jwt"])
+def test_introspection(app, both, parties, accept):
+    token = issued_token(app, parties)
+    headers = {
+        "Content-Type": FORM,
+        "Authorization": basic(parties["dgfip"].client_id, parties["dgfip"].client_secret),
+    }
+    if accept:
+        headers["Accept"] = accept
+    lean, by_flask, reference = both("POST", "/introspect", urlencode({"token": token}), headers)
+    assert not by_flask
+    assert lean.status_code == reference.status_code == 200
+    assert comparable_headers(lean) == comparable_headers(reference)
+    if accept:
+        assert jwt_payload(lean) == jwt_payload(reference)
+        assert jwt_payload(lean)["token_introspection"]["active"] is True
+    else:
+        assert lean.get_json() == reference.get_json()
+        assert lean.get_json()["active"] is True
+
+
+def test_introspection_of_a_citizen_token(app, both, flow, parties):
+    """The pivot identity and the data provider's pairwise ``sub``, from the joined row."""
+    token = flow.tokens(scope=DATA_SCOPE)["access_token"]
+    dgfip = parties["dgfip"]
+    headers = {"Content-Type": FORM, "Authorization": basic(dgfip.client_id, dgfip.client_secret)}
+    lean, by_flask, reference = both("POST", "/introspect", urlencode({"token": token}), headers)
+    assert not by_flask
+    assert lean.get_json() == reference.get_json()
+    assert {"given_name", "family_name", "birthdate", "auth_time", "acr"} <= lean.get_json().keys()
+
+
+def test_checktoken(app, both, parties):
+    token = issued_token(app, parties)
+    dgfip = parties["dgfip"]
+    body = urlencode({"token": token, "client_id": dgfip.client_id, "client_secret": dgfip.client_secret})
+    lean, by_flask, reference = both("POST", "/checktoken", body, {"Content-Type": FORM})
+    assert not by_flask
+    assert lean.status_code == reference.status_code == 200
+    assert comparable_headers(lean) == comparable_headers(reference)
+    assert jwt_payload(lean) == jwt_payload(reference)
+
+
+def test_jwks(both):
+    lean, by_flask, reference = both("GET", "/jwks")
+    assert not by_flask
+    assert lean.status_code == reference.status_code == 200
+    assert comparable_headers(lean) == comparable_headers(reference)
+    assert lean.get_json() == reference.get_json()
+
+
+# -- everything else: left to Flask, body intact, with Flask's answer -----------------------
+
+
+def _token_case(parties, case: str) -> tuple[str, str, bytes | str, dict]:
+    sp = parties["basic"]
+    body, headers = token_request(sp, "basic")
+    if case == "query string":
+        return "POST", "/token?x=1", body, headers
+    if case == "repeated parameter":
+        return "POST", "/token", body + "&scope=dgfip_rfr", headers
+    if case == "unknown parameter":
+        return "POST", "/token", body + "&resource=https%3A%2F%2Fapi.example.fr", headers
+    if case == "wrong secret":
+        return "POST", "/token", body, {**headers, "Authorization": basic(sp.client_id, "wrong")}
+    if case == "scope not allowed":
+        return "POST", "/token", token_request(sp, "basic", scope="cnaf_quotient_familial")[0], headers
+    if case == "json body":
+        return (
+            "POST",
+            "/token",
+            '{"grant_type": "client_credentials"}',
+            {**headers, "Content-Type": "application/json"},
+        )
+    if case == "non-ascii body":
+        return "POST", "/token", body.encode() + "&x=é".encode(), headers
+    if case == "bad escape":
+        return "POST", "/token", body + "&x=%zz%", headers
+    if case == "large body":
+        return "POST", "/token", body + "&pad=" + "a" * MAX_BODY_BYTES, headers
+    raise AssertionError(case)
+
+
+TOKEN_CASES = [
+    "query string",
+    "repeated parameter",
+    "unknown parameter",
+    "wrong secret",
+    "scope not allowed",
+    "json body",
+    "non-ascii body",
+    "bad escape",
+    "large body",
+]
+
+
+@pytest.mark.parametrize("case", TOKEN_CASES)
+def test_token_requests_left_to_flask(both, parties, case):
+    lean, by_flask, reference = both(*_token_case(parties, case))
+    assert by_flask
+    assert lean.status_code == reference.status_code
+    assert comparable_headers(lean) == comparable_headers(reference)
+    if lean.status_code != 200:
+        assert lean.get_json() == reference.get_json()
+    else:  # Flask read the body the lean path had already read
+        assert lean.get_json()["scope"] == "dgfip_rfr"
+
+
+@pytest.mark.parametrize(
+    "case", ["not a data provider", "wrong secret", "no token", "secret in the body of a basic client"]
+)
+def test_introspection_requests_left_to_flask(app, both, parties, case):
+    token = issued_token(app, parties)
+    caller = parties["basic"] if case == "not a data provider" else parties["dgfip"]
+    secret = "wrong" if case == "wrong secret" else caller.client_secret
+    form = {} if case == "no token" else {"token": token}
+    headers = {"Content-Type": FORM, "Authorization": basic(caller.client_id, secret)}
+    if case == "secret in the body of a basic client":
+        form.update(client_id=caller.client_id, client_secret=secret)
+        del headers["Authorization"]
+    lean, by_flask, reference = both("POST", "/introspect", urlencode(form), headers)
+    assert by_flask
+    assert lean.status_code == reference.status_code != 200
+    assert lean.get_json() == reference.get_json()
+
+
+@pytest.mark.parametrize("path", ["/token", "/introspect", "/revoke"])
+@pytest.mark.parametrize(
+    "authorization",
+    ["Basic " + base64.b64encode(b"\xff\xfe:secret").decode(), "Basic !!!", "Basic", "Bearer abc"],
+    ids=["not-utf8", "not-base64", "empty", "other-scheme"],
+)
+def test_unusable_basic_credentials_are_invalid_client(both, path, authorization):
+    body = urlencode({"grant_type": "client_credentials", "scope": "dgfip_rfr", "token": "x"})
+    lean, by_flask, reference = both(
+        "POST", path, body, {"Content-Type": FORM, "Authorization": authorization}
+    )
+    assert by_flask
+    assert lean.status_code == reference.status_code == 401
+    assert lean.get_json()["error"] == "invalid_client"
+
+
+def test_checktoken_without_secret_left_to_flask(app, both, parties):
+    body = urlencode({"token": issued_token(app, parties), "client_id": parties["dgfip"].client_id})
+    lean, by_flask, reference = both("POST", "/checktoken", body, {"Content-Type": FORM})
+    assert by_flask
+    assert lean.status_code == reference.status_code == 400
+    assert lean.get_json() == reference.get_json()
+
+
+def test_a_database_failure_is_answered_by_flask_with_503_then_recovers(app, parties):
+    body, headers = token_request(parties["basic"], "basic")
+    client = app.test_client()
+    assert client.post("/token", data=body, headers=headers).status_code == 200
+    with app.app_context(), db.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE clients RENAME TO clients_away")
+    failed = client.post("/token", data=body, headers=headers)
+    assert failed.status_code == 503
+    assert failed.get_json()["error"] == "temporarily_unavailable"
+    assert failed.headers["Retry-After"]
+    with app.app_context(), db.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE clients_away RENAME TO clients")
+    assert client.post("/token", data=body, headers=headers).status_code == 200
+
+
+def test_a_broken_thread_connection_is_replaced(app, both, parties):
+    """The lean path's held connection dies (server restart, network): Flask answers that
+    request, and the next one gets a new connection."""
+    token_request_args = token_request(parties["basic"], "basic")
+    lean, by_flask, _ = both("POST", "/token", *token_request_args)
+    assert (lean.status_code, by_flask) == (200, False)
+    app.wsgi_app.connections._local.connection.close()
+    lean, by_flask, _ = both("POST", "/token", *token_request_args)
+    assert (lean.status_code, by_flask) == (200, True)
+    lean, by_flask, _ = both("POST", "/token", *token_request_args)
+    assert (lean.status_code, by_flask) == (200, False)
+
+
+# -- the raw statements read what SQLAlchemy reads -----------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["citizen", "self-contained"])
+def test_raw_statements_read_like_sqlalchemy(app, flow, parties, kind):
+    if kind == "citizen":
+        token = flow.tokens(scope=DATA_SCOPE)["access_token"]
+        claims = jwt.decode(token, options={"verify_signature": False})
+        statement, values = _RECORDED_TOKEN, {"jti": claims["jti"]}
+    else:
+        claims = jwt.decode(issued_token(app, parties), options={"verify_signature": False})
+        statement, values = _SELF_CONTAINED_TOKEN, {"jti": claims["jti"], "client_id": claims["client_id"]}
+    with app.app_context():
+        raw = ThreadConnections(StatementCache(db.engine)).first(statement, values)
+        reference = request_sql.first(statement, values)
+    assert raw is not None
+    assert tuple(raw) == tuple(reference)
+    assert raw._fields == tuple(reference._fields)
