@@ -1,32 +1,39 @@
-"""Error handling: JSON for machine endpoints, a human page for browsers, never a stack trace.
+"""Errors that no endpoint answered itself: JSON for machines, a page for people, no trace.
 
-An unavailable database answers 503 with ``temporarily_unavailable`` so that callers retry.
+Protocol errors are rendered by the endpoints (:func:`idp.oauth2.http.error_response`);
+what reaches here is an HTTP error of routing (404, 405, 413), a form's CSRF failure, an
+unavailable database (503 ``temporarily_unavailable`` with ``Retry-After``, so that callers
+retry), or a bug (500 ``server_error``, logged with its trace, never shown). The lean path
+(:mod:`idp.hotpath`) answers its own with the same :func:`unavailable` and :func:`unexpected`.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from idp.extensions import db
+from idp.oauth2.http import JSONError, error_response
+from idp.oauth2.paths import ENDPOINT_PATHS
+from idp.views.oauth import flask_response
 
 log = logging.getLogger(__name__)
 
 #: Paths answered in JSON (machines); everything else gets an HTML page.
 JSON_PREFIXES = (
-    "/token",
-    "/introspect",
-    "/revoke",
-    "/checktoken",
-    "/userinfo",
+    *(
+        path
+        for name, path in ENDPOINT_PATHS.items()
+        if name not in ("authorization_endpoint", "end_session_endpoint")
+    ),
     "/api/",
     "/webhooks/",
-    "/jwks",
     "/.well-known/",
+    "/demo-api/",
 )
 
 HTTP_ERROR_CODES = {
@@ -38,26 +45,37 @@ HTTP_ERROR_CODES = {
     413: "invalid_request",
     415: "invalid_request",
 }
+#: Seconds a client should wait before retrying after a 503 (RFC 9110 §10.2.3).
+RETRY_AFTER_SECONDS = 5
 
 
-def wants_json() -> bool:
-    return request.path.startswith(JSON_PREFIXES)
+def unavailable() -> JSONError:
+    return JSONError(
+        503,
+        "temporarily_unavailable",
+        "the service is temporarily unavailable; retry later",
+        headers=[("Retry-After", str(RETRY_AFTER_SECONDS))],
+    )
 
 
-def _respond(status: int, error: str, description: str):
-    if wants_json():
-        response = jsonify({"error": error, "error_description": description})
-        response.status_code = status
-        response.headers["Cache-Control"] = "no-store"
-        return response
-    return render_template("error.html", error=error, description=description), status
+def unexpected() -> JSONError:
+    return JSONError(500, "server_error", "an unexpected error occurred")
+
+
+def _respond(error: JSONError):
+    if request.path.startswith(JSON_PREFIXES):
+        return flask_response(error_response(error))
+    page = render_template("error.html", error=error.error, description=error.description)
+    return page, error.status_code, error.extra_headers
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return _respond(
-            400, "invalid_request", "the form expired or was not sent from this site; please try again"
+            JSONError(
+                400, "invalid_request", "the form expired or was not sent from this site; please try again"
+            )
         )
 
     @app.errorhandler(HTTPException)
@@ -66,22 +84,16 @@ def init_app(app: Flask) -> None:
         description = error.description if isinstance(error.description, str) else error.name
         if status == 413:
             description = "request body too large"
-        return _respond(status, HTTP_ERROR_CODES.get(status, "invalid_request"), description)
+        return _respond(JSONError(status, HTTP_ERROR_CODES.get(status, "invalid_request"), description))
 
-    @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
-    def database_unavailable(error: Exception):
+    def database_unavailable(error: DBAPIError):
         db.session.rollback()
         log.error("database unavailable: %s", type(error).__name__)
-        response = _respond(
-            503, "temporarily_unavailable", "the service is temporarily unavailable; retry later"
-        )
-        response = app.make_response(response)
-        response.headers["Retry-After"] = "5"
-        return response
+        return _respond(unavailable())
 
     @app.errorhandler(Exception)
-    def unexpected(error: Exception):
+    def unexpected_error(error: Exception):
         db.session.rollback()
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return _respond(500, "server_error", "an unexpected error occurred")
+        return _respond(unexpected())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from idp.extensions import db
-from idp.models import Consent, utcnow
-from idp.oauth2.tokens import revoke_consent_tokens
+from idp.models import AccessTokenRecord, Consent, RefreshToken, utcnow
 
 
 def covering_consent(user_id: int, client_id: str, scope_keys: list[str]) -> Consent | None:
@@ -34,3 +35,14 @@ def withdraw_consent(user_id: int, consent_id: int) -> bool:
     revoke_consent_tokens(consent.id)
     db.session.commit()
     return True
+
+
+def revoke_consent_tokens(consent_id: int) -> None:
+    """A withdrawn consent revokes the refresh tokens (and access tokens) issued under it."""
+    now = utcnow()
+    for model in (RefreshToken, AccessTokenRecord):
+        db.session.execute(
+            update(model)
+            .where(model.consent_id == consent_id, model.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )

@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import String, bindparam, cast, select
 from sqlalchemy.orm.util import identity_key
 
-from idp import request_sql
+from idp.database import reads
 from idp.extensions import db, per_app
 from idp.models import Client
 
@@ -44,7 +44,7 @@ def find_client_for_authentication(client_id: object) -> Client | None:
     if not _usable_id(client_id):
         return None
     cache: dict[str, tuple[tuple, Client]] = per_app("idp_clients", lambda _app: {})
-    version = request_sql.first(_VERSION, {"client_id": client_id})
+    version = reads.first(_VERSION, {"client_id": client_id})
     if version is None:
         cache.pop(client_id, None)
         return None

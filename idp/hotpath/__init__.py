@@ -1,84 +1,88 @@
-"""Lean paths for the hot machine endpoints, in front of Flask (issue 7, ``bench/``).
+"""The lean WSGI adapter: the machine endpoints answered in front of Flask.
 
 A token request or an introspection is a few hundred microseconds of real work: one
-signature, one or two indexed single-row statements. Flask's request machinery, Authlib's
-request wrapping and the ORM session each cost as much again (``bench/RESULTS.md``). So the
-WSGI application first offers the request to a lean handler (:mod:`idp.hotpath.endpoints`):
-- only the success case of ``POST /token`` (client_credentials), ``POST /introspect``,
-  ``POST /checktoken`` and ``GET /jwks``, for the plainest requests
-  (:mod:`idp.hotpath.request`);
-- running the same functions as the Flask views, inside an application context, with its
-  reads on the thread's DBAPI connection (:mod:`idp.request_sql`, :mod:`idp.hotpath.rawdb`);
-- and answering with the same media types and headers, security headers included.
+signature, one or two indexed single-row statements. Flask's request machinery (request
+context, session, routing, hooks) costs as much again (``bench/RESULTS.md``). So the WSGI
+application first looks the request up in :data:`idp.oauth2.endpoints.MACHINE_ENDPOINTS`,
+the same table the Flask views serve (:mod:`idp.views.oauth`), and when it is there:
 
-These requests write nothing: client_credentials tokens are self-contained
-(:mod:`idp.oauth2.tokens`). Whenever a handler declines, and on any exception (an
-unavailable database included), the request goes to Flask unchanged, body included. Flask
-then answers it in full, and every error response keeps a single source.
+- builds the :class:`~idp.oauth2.http.OAuthRequest` from the environ (:mod:`.request`);
+- calls the same endpoint function, inside an application context;
+- sends its :class:`~idp.oauth2.http.EndpointResponse` with the security headers every
+  response carries (:mod:`idp.security_headers`).
+
+Errors are the endpoint's own (:func:`~idp.oauth2.http.dispatch`); an unavailable database
+is a 503 and a bug a logged 500, as :mod:`idp.errors` answers them in Flask. Everything
+else (another path or method, the pages) goes to Flask unchanged.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
 
+from idp.errors import unavailable, unexpected
 from idp.extensions import db
-from idp.hotpath.endpoints import ROUTES
-from idp.hotpath.rawdb import StatementCache, ThreadConnections
-from idp.hotpath.request import parse, read_body
-from idp.hotpath.responses import LeanResponse
-from idp.request_sql import lean_connections
+from idp.hotpath.request import oauth_request
+from idp.oauth2.endpoints import MACHINE_ENDPOINTS
+from idp.oauth2.http import EndpointResponse, JSONError, dispatch, error_response
 from idp.security_headers import security_headers
 
 log = logging.getLogger(__name__)
 
 
+def status_line(status: int) -> str:
+    return f"{status} {HTTPStatus(status).phrase}"
+
+
 class LeanPath:
-    """WSGI middleware: the lean handler when one matches and accepts, else Flask."""
+    """WSGI middleware: the machine endpoints here, everything else in Flask."""
 
     def __init__(self, app: Flask, flask_wsgi_app: Callable) -> None:
         self.app = app
         self.flask_wsgi_app = flask_wsgi_app
+        self.routes = {
+            (method, endpoint.path): endpoint.answer
+            for endpoint in MACHINE_ENDPOINTS
+            for method in endpoint.methods
+        }
         self.security_headers = security_headers(app.config["SESSION_COOKIE_SECURE"])
+        self.issuer = app.config["ISSUER"]
+        self.max_content_length = app.config["MAX_CONTENT_LENGTH"]
         with app.app_context():
-            engine = db.engine
-        self.connections = ThreadConnections(StatementCache(engine))
-        #: The driver's errors (raw cursors) and SQLAlchemy's (the ORM's rare cache refills).
-        self.database_errors = (engine.dialect.loaded_dbapi.Error, DBAPIError)
+            #: The driver's errors (hot reads on raw cursors) and SQLAlchemy's (the ORM).
+            self.database_errors = (db.engine.dialect.loaded_dbapi.Error, DBAPIError)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        handler = ROUTES.get((environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
-        if handler is None:
+        answer = self.routes.get((environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
+        if answer is None:
             return self.flask_wsgi_app(environ, start_response)
-        body = read_body(environ)
-        if body is None:
-            return self.flask_wsgi_app(environ, start_response)
-        request = parse(environ, body)
-        response = self._answer(handler, request) if request is not None else None
-        if response is None:
-            environ["wsgi.input"] = io.BytesIO(body)
-            return self.flask_wsgi_app(environ, start_response)
-        start_response("200 OK", response.headers + self.security_headers)
+        response = self._answer(answer, environ)
+        length = ("Content-Length", str(len(response.body)))
+        start_response(status_line(response.status), [*response.headers, length, *self.security_headers])
         return [response.body]
 
-    def _answer(self, handler: Callable, request) -> LeanResponse | None:
-        """The handler's response; ``None`` when it declines or anything fails."""
+    def _answer(self, answer: Callable, environ: dict) -> EndpointResponse:
         with self.app.app_context():
-            reads = lean_connections.set(self.connections)
             try:
-                return handler(request)
-            except self.database_errors as error:  # Flask answers: 503 if it persists
-                log.warning("lean path: database error (%s); handing over to Flask", type(error).__name__)
-                return None
+                request = oauth_request(environ, self.issuer, self.max_content_length)
+                return dispatch(answer, request)
+            except JSONError as error:
+                return error_response(error)
+            except self.database_errors as error:
+                db.session.rollback()
+                log.error("database unavailable: %s", type(error).__name__)
+                return error_response(unavailable())
             except Exception:
-                log.exception("lean path failed on %s; handing over to Flask", handler.__name__)
-                return None
-            finally:
-                lean_connections.reset(reads)
+                db.session.rollback()
+                log.exception(
+                    "unexpected error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+                )
+                return error_response(unexpected())
 
 
 def install(app: Flask) -> None:

@@ -1,11 +1,11 @@
-"""The request as the lean endpoints see it: the subset of Flask's ``Request`` they use.
+"""The WSGI environ as an :class:`~idp.oauth2.http.OAuthRequest`, parsed as Werkzeug parses it.
 
-Only the plainest requests are accepted here, and anything else is left to Flask, which
-answers it in full, errors included. A request is accepted when it has:
-- no query string;
-- a declared length of at most :data:`MAX_BODY_BYTES`;
-- for POST, an ``application/x-www-form-urlencoded`` ASCII body (RFC 6749 §3.2, RFC 7662 §2.1)
-  with no repeated parameter (RFC 6749 §3.1) and no undecodable escape.
+The same calls as Flask's request (Werkzeug's ``Request.args`` and its form parser for
+``application/x-www-form-urlencoded``), so that both adapters hand the endpoints the same
+parameters, byte for byte: undecodable escapes stay percent-encoded, a body that is not
+UTF-8 gives an empty form, and a declared body above ``MAX_CONTENT_LENGTH`` is a 413.
+Only form-encoded bodies are parsed: every endpoint served here refuses the others
+(:data:`idp.oauth2.checks.FORM_REQUEST_CHECKS`).
 """
 
 from __future__ import annotations
@@ -13,57 +13,40 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import EnvironHeaders, ImmutableMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wsgi import get_input_stream
 
-FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-#: A token request or an introspection fits in far less (a JWT is under 1 KiB here).
-MAX_BODY_BYTES = 8 * 1024
-#: More parameters than any of these endpoints defines.
-MAX_FIELDS = 16
-_NO_QUERY = ImmutableMultiDict()
+from idp.oauth2.http import FORM_MEDIA_TYPE, JSONError, OAuthRequest
 
-
-class LeanRequest:
-    """``headers``, ``args`` (always empty) and ``form``, as on Flask's ``Request``."""
-
-    __slots__ = ("body", "form", "headers")
-    args = _NO_QUERY
-
-    def __init__(self, body: bytes, form: ImmutableMultiDict, headers: EnvironHeaders) -> None:
-        self.body = body
-        self.form = form
-        self.headers = headers
+_EMPTY = ImmutableMultiDict()
 
 
-def read_body(environ: dict) -> bytes | None:
-    """The declared body, read whole; ``None`` (nothing read) when it is not small and declared."""
-    if environ.get("QUERY_STRING"):
-        return None
-    declared = environ.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-        return None
-    length = int(declared)
-    body = environ["wsgi.input"].read(length) if length else b""
-    return body if len(body) == length else None
+def _pairs(encoded: str) -> ImmutableMultiDict:
+    if not encoded:
+        return _EMPTY
+    return ImmutableMultiDict(parse_qsl(encoded, keep_blank_values=True, errors="werkzeug.url_quote"))
 
 
-def parse(environ: dict, body: bytes) -> LeanRequest | None:
-    """The request, or ``None`` when it is anything but plain (Flask then answers it)."""
-    form: ImmutableMultiDict = _NO_QUERY
-    if environ["REQUEST_METHOD"] == "POST":
-        media_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
-        if media_type != FORM_MEDIA_TYPE or not body.isascii():
-            return None
+def too_large() -> JSONError:
+    """What Flask answers for a body over ``MAX_CONTENT_LENGTH`` (:mod:`idp.errors`)."""
+    return JSONError(413, "invalid_request", "request body too large")
+
+
+def oauth_request(environ: dict, issuer: str, max_content_length: int) -> OAuthRequest:
+    """The request; raises :func:`too_large` for a body declared above the limit."""
+    query = environ.get("QUERY_STRING", "")
+    args = _pairs(query.encode("latin-1").decode(errors="replace") if query else "")
+    headers = EnvironHeaders(environ)
+    form = _EMPTY
+    media_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    if media_type == FORM_MEDIA_TYPE:
         try:
-            pairs = parse_qsl(
-                body.decode("ascii"),
-                keep_blank_values=True,
-                strict_parsing=bool(body),
-                errors="strict",
-                max_num_fields=MAX_FIELDS,
-            )
-        except (ValueError, UnicodeDecodeError):
-            return None
-        form = ImmutableMultiDict(pairs)
-        if len(form) != len(pairs):
-            return None
-    return LeanRequest(body, form, EnvironHeaders(environ))
+            body = get_input_stream(environ, max_content_length=max_content_length).read()
+        except RequestEntityTooLarge:
+            raise too_large() from None
+        try:
+            form = _pairs(body.decode())
+        except UnicodeDecodeError:  # Werkzeug's parser gives an empty form too
+            form = _EMPTY
+    uri = issuer + environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+    return OAuthRequest(environ["REQUEST_METHOD"], uri, headers, args, form)

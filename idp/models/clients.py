@@ -85,6 +85,14 @@ class Client(db.Model, ClientMixin):
         return hmac.compare_digest(self.client_secret_hash, hash_secret(client_secret))
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        """The registered method, at every endpoint but FranceConnect's ``/checktoken``.
+
+        ``/checktoken`` takes ``client_id`` and ``client_secret`` as form fields
+        (``client_secret_post``) from any data provider registered with a secret, as
+        FranceConnect's does: existing data providers change nothing.
+        """
+        if endpoint == "checktoken":
+            return method == "client_secret_post" and self.token_endpoint_auth_method in SECRET_AUTH_METHODS
         return method == self.token_endpoint_auth_method
 
     def check_response_type(self, response_type: str) -> bool:

@@ -1,27 +1,84 @@
-"""Validating our own RFC 9068 access tokens (RFC 6750 bearer usage, RFC 9068 §4)."""
+"""Our RFC 9068 access tokens: is this one active, and the RFC 6750 bearer flow around it.
+
+:func:`active_token` is the one answer to "is this token active", for ``/introspect``,
+``/checktoken``, ``/userinfo`` and the registry API. It checks the signature, ``typ``, issuer
+and expiry with the cached key ring (RFC 9068 §4), then reads, in one indexed query on
+primary keys, what revocation decides and what the endpoints need:
+
+- a citizen's token: its record (by ``jti``) joined to its client and its citizen; the
+  record ends with a revocation (of the grant, the consent, or the token itself);
+- a self-contained client_credentials token (:mod:`idp.oauth2.tokens`): its client, and
+  whether its ``jti`` is on the revocation list.
+
+Revocation is read from the database on every request, never from a process cache, so it
+is seen by every instance from the next request on. A token whose client is gone is not
+active.
+
+:func:`authenticate_bearer` is the protected-resource side (RFC 6750). Authlib's
+``ResourceProtector`` reads only the ``Authorization`` header (§2.1, not the §2.2 form
+body), answers a request without credentials with an error code (§3.1 says none), and sends
+no challenge with ``insufficient_scope``; hence this one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import current_app
+from sqlalchemy import Row, bindparam, exists, select
 
 import keys
 from idp import signing
-from idp.extensions import db
-from idp.models import AccessTokenRecord, RevokedAccessToken, utcnow
+from idp.database import reads
+from idp.models import AccessTokenRecord, Client, RevokedAccessToken, User, utcnow
+from idp.oauth2.http import NO_STORE, OAuthRequest
 from idp.oauth2.tokens import ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP, is_self_contained
 
 #: Longer input is not one of our tokens (and is not worth parsing).
 MAX_TOKEN_LENGTH = 4096
+NOT_ACTIVE = "the access token is not active"
+
+#: What the endpoints read of the token's client and citizen, named as on the models.
+_CLIENT_COLUMNS = (
+    Client.client_id,
+    Client.allowed_scopes,
+    Client.role,
+    Client.namespace,
+    Client.sector_identifier,
+)
+_USER_COLUMNS = (
+    User.id,
+    User.given_name,
+    User.family_name,
+    User.preferred_username,
+    User.birthdate,
+    User.gender,
+    User.birthplace,
+    User.birthcountry,
+    User.email,
+)
+#: Built once: a statement reused as the same object skips SQLAlchemy's per-call
+#: construction (:mod:`idp.database.reads` compiles it once per process).
+RECORDED_TOKEN = (
+    select(AccessTokenRecord.revoked_at, AccessTokenRecord.expires_at, *_CLIENT_COLUMNS, *_USER_COLUMNS)
+    .join_from(AccessTokenRecord, Client, Client.client_id == AccessTokenRecord.client_id)
+    .outerjoin(User, User.id == AccessTokenRecord.user_id)
+    .where(AccessTokenRecord.jti == bindparam("jti"))
+)
+SELF_CONTAINED_TOKEN = select(
+    *_CLIENT_COLUMNS,
+    exists().where(RevokedAccessToken.jti == bindparam("jti")).label("revoked"),
+).where(Client.client_id == bindparam("client_id"))
 
 
 @dataclass(frozen=True)
-class ValidatedToken:
-    """An active access token: its verified claims and, for a citizen's token, the citizen."""
+class ActiveToken:
+    """An active access token: its verified claims, its client's row, its citizen's (or None)."""
 
     claims: dict
-    user_id: int | None
+    client: Row
+    user: Row | None
 
     @property
     def client_id(self) -> str:
@@ -31,11 +88,16 @@ class ValidatedToken:
     def scope(self) -> str:
         return self.claims["scope"]
 
+    @property
+    def sector(self) -> str:
+        """The client's sector for pairwise ``sub`` values (OIDC Core §8.1)."""
+        return self.client.sector_identifier or self.client.client_id
+
 
 def decode_access_token(token: object, *, leeway: float = 0) -> dict | None:
     """Our signature, ``typ: at+jwt``, issuer and expiry (RFC 9068 §4); claims or None.
 
-    No database work: callers look the ``jti`` up themselves, in the one query they need.
+    No database work: :func:`active_token` adds the one query that revocation needs.
     """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         return None
@@ -52,21 +114,64 @@ def decode_access_token(token: object, *, leeway: float = 0) -> dict | None:
         return None
 
 
-def validate_access_token(token: object) -> ValidatedToken | None:
-    """Signature, ``typ``, issuer and expiry, then one indexed lookup for revocation.
-
-    A citizen's token must have its record, not revoked; a self-contained client_credentials
-    token must not be on the revocation list (:mod:`idp.oauth2.tokens`). Returns None for
-    anything not active: bad signature, expired, unknown or revoked.
-    """
+def active_token(token: object) -> ActiveToken | None:
+    """The token if it is active: valid, unexpired, unrevoked, its client still there."""
     claims = decode_access_token(token)
     if claims is None:
         return None
     if is_self_contained(claims):
-        if db.session.get(RevokedAccessToken, claims["jti"]) is not None:
-            return None
-        return ValidatedToken(claims=claims, user_id=None)
-    record = db.session.get(AccessTokenRecord, claims["jti"])
-    if record is None or record.revoked_at is not None or record.expires_at <= utcnow():
+        row = reads.first(SELF_CONTAINED_TOKEN, {"jti": claims["jti"], "client_id": claims["client_id"]})
+        return None if row is None or row.revoked else ActiveToken(claims, row, None)
+    row = reads.first(RECORDED_TOKEN, {"jti": claims["jti"]})
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
-    return ValidatedToken(claims=claims, user_id=record.user_id)
+    return ActiveToken(claims, row, row if row.id is not None else None)
+
+
+class BearerTokenError(OAuth2Error):
+    """An RFC 6750 §3 answer: its status, and a ``WWW-Authenticate: Bearer`` challenge.
+
+    §3.1: a request without any authentication gets no error code in the challenge.
+    """
+
+    def __init__(self, status: int, error: str | None = None, description: str | None = None) -> None:
+        super().__init__(description=description, status_code=status, error=error or "invalid_request")
+        self.challenged_error = error
+
+    def get_headers(self) -> list[tuple[str, str]]:
+        params = ['realm="idp"']
+        if self.challenged_error:
+            params.append(f'error="{self.challenged_error}"')
+            if self.description:
+                params.append(f'error_description="{self.description}"')
+        return [
+            ("Content-Type", "application/json"),
+            ("WWW-Authenticate", "Bearer " + ", ".join(params)),
+            *NO_STORE,
+        ]
+
+
+def bearer_token(request: OAuthRequest) -> str:
+    """RFC 6750 §2.1 header, or §2.2 form body, exactly one of them."""
+    header = request.headers.get("Authorization")
+    form_token = request.form.get("access_token") if request.method == "POST" else None
+    if header and form_token:
+        raise BearerTokenError(400, "invalid_request", "use only one way of sending the access token")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise BearerTokenError(
+                400, "invalid_request", "the Authorization header must be 'Bearer <token>'"
+            )
+        return value.strip()
+    if form_token:
+        return form_token
+    raise BearerTokenError(401)
+
+
+def authenticate_bearer(request: OAuthRequest) -> ActiveToken:
+    """The request's active access token; 400, or 401 ``invalid_token``, otherwise."""
+    found = active_token(bearer_token(request))
+    if found is None:
+        raise BearerTokenError(401, "invalid_token", NOT_ACTIVE)
+    return found

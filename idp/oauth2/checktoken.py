@@ -9,37 +9,28 @@ Existing data providers switch to us without changing code: they post the form f
 
 from __future__ import annotations
 
-from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 
-from idp.clients.lookup import find_client_for_authentication
-from idp.models import Client
-from idp.oauth2.introspection import introspect, introspection_jwt
+from idp.oauth2.checks import FORM_REQUEST_CHECKS, run_checks
+from idp.oauth2.http import EndpointResponse, OAuthRequest, respond
+from idp.oauth2.introspection import JWT_MEDIA_TYPE, introspect, introspection_jwt, require_data_provider
+from idp.oauth2.server import authenticate_client
 
 REQUIRED_FIELDS = ("token", "client_id", "client_secret")
 
 
-def check_form(form) -> dict[str, str]:
-    """Every field present once and non-empty, else 400 ``invalid_request`` naming them."""
-    missing = [name for name in REQUIRED_FIELDS if not form.get(name)]
+def check_fields(request: OAuthRequest) -> None:
+    """Every field present and non-empty, else 400 ``invalid_request`` naming them."""
+    missing = [name for name in REQUIRED_FIELDS if not request.form.get(name)]
     if missing:
         raise InvalidRequestError(f"missing parameter: {', '.join(missing)}")
-    repeated = [name for name in REQUIRED_FIELDS if len(form.getlist(name)) > 1]
-    if repeated:
-        raise InvalidRequestError(f"parameter repeated: {', '.join(repeated)}")
-    return {name: form[name] for name in REQUIRED_FIELDS}
 
 
-def authenticate(client_id: str, client_secret: str) -> Client:
-    """The form's credentials, checked against the stored SHA-256 in constant time.
-
-    Any secret-based data provider may call, whichever of client_secret_basic or
-    client_secret_post it registered: FranceConnect's endpoint only takes form fields.
-    """
-    client = find_client_for_authentication(client_id)
-    if client is None or not client.check_client_secret(client_secret):
-        raise InvalidClientError(status_code=401, description="client authentication failed")
-    return client
-
-
-def checktoken_jwt(data_provider: Client, token: str) -> str:
-    return introspection_jwt(data_provider, introspect(data_provider, token))
+def endpoint(request: OAuthRequest) -> EndpointResponse:
+    """The signed answer; the credentials are form fields, whatever secret method the data
+    provider registered (:meth:`idp.models.Client.check_endpoint_auth_method`)."""
+    run_checks(FORM_REQUEST_CHECKS, request)
+    check_fields(request)
+    data_provider = require_data_provider(authenticate_client(request, "checktoken"))
+    signed = introspection_jwt(data_provider, introspect(data_provider, request.form["token"]))
+    return respond(signed.encode(), JWT_MEDIA_TYPE)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from idp.citizens.subject import pairwise_sub
-from idp.models import Client, User
+from idp.models import User
 from idp.registry.store import registry
 from scopes import released_claims
 
@@ -24,12 +24,13 @@ def user_claims(user: User) -> dict:
     return {name: value for name, value in claims.items() if value not in (None, "", [])}
 
 
-def released_user_info(client: Client, user: User, scope: str) -> dict:
-    """``sub`` (pairwise for the client's sector) plus exactly the granted identity claims.
+def released_user_info(sector: str, user: User, scope: str) -> dict:
+    """``sub`` (pairwise for ``sector``) plus exactly the granted identity claims.
 
-    Absent values are omitted, never sent as null (OIDC Core §5.3.2).
+    Absent values are omitted, never sent as null (OIDC Core §5.3.2). ``user`` is a
+    :class:`~idp.models.User` or a row with its columns.
     """
     allowed = released_claims(registry(), scope.split())
-    info = {"sub": pairwise_sub(client.sector, user.id)}
+    info = {"sub": pairwise_sub(sector, user.id)}
     info.update({name: value for name, value in user_claims(user).items() if name in allowed})
     return info

@@ -1,8 +1,15 @@
-"""Client authentication at the token, introspection and revocation endpoints.
+"""Client authentication: which methods each endpoint takes, and ``private_key_jwt``.
 
-``client_secret_basic`` and ``client_secret_post`` come from Authlib (RFC 6749 §2.3.1);
-``private_key_jwt`` is RFC 7523 §2.2 with OIDC Core §9 rules: the assertion's ``aud`` must
-name this server, and a ``jti`` is accepted once.
+Authlib's :class:`~authlib.oauth2.rfc6749.authenticate_client.ClientAuthentication` runs
+the methods: ``client_secret_basic`` and ``client_secret_post`` (RFC 6749 §2.3.1), ``none``
+for public clients, and ``private_key_jwt`` (RFC 7523 §2.2 with the OIDC Core §9 rules,
+below). Every endpoint reaches it the same way,
+:func:`idp.oauth2.server.authenticate_client`; the grants of ``/token`` through the server.
+
+Each endpoint lists the methods it takes (:data:`METHODS_BY_ENDPOINT`). The client's
+registered method must be among them (:meth:`idp.models.Client.check_endpoint_auth_method`),
+with one exception that FranceConnect's contract makes: ``/checktoken`` takes its
+credentials as form fields from any secret-based data provider.
 """
 
 from __future__ import annotations
@@ -17,9 +24,33 @@ from sqlalchemy.exc import IntegrityError
 
 from idp.extensions import db
 from idp.models import ClientAssertionJti, utcnow
+from idp.models.clients import AUTH_METHODS, PRIVATE_KEY_JWT, SECRET_AUTH_METHODS
+from idp.oauth2.paths import endpoint_url
 
-PRIVATE_KEY_JWT = "private_key_jwt"
-CLIENT_ASSERTION_TYPE = JWTBearerClientAssertion.CLIENT_ASSERTION_TYPE
+#: Methods of confidential clients (RFC 6749 §2.1).
+CONFIDENTIAL_METHODS = (*SECRET_AUTH_METHODS, PRIVATE_KEY_JWT)
+#: Which methods each endpoint accepts; advertised as ``<endpoint>_auth_methods_supported``
+#: (RFC 8414 §2). ``none`` means a public client sending only its ``client_id``.
+METHODS_BY_ENDPOINT = {
+    "token": AUTH_METHODS,
+    "introspection": CONFIDENTIAL_METHODS,
+    "revocation": AUTH_METHODS,
+    "checktoken": ("client_secret_post",),
+}
+#: RFC 7523 §3 ``aud``: this server's endpoints that take client assertions, or the issuer.
+ASSERTION_AUDIENCES = (
+    "token_endpoint",
+    "introspection_endpoint",
+    "revocation_endpoint",
+    "checktoken_endpoint",
+)
+#: The failure answer never says why (unknown client, wrong secret, bad assertion), so that
+#: an endpoint does not reveal which client ids exist.
+FAILED = "client authentication failed"
+
+
+def authentication_failed() -> InvalidClientError:
+    return InvalidClientError(status_code=401, description=FAILED)
 
 
 class PrivateKeyJWTAuthentication(JWTBearerClientAssertion):
@@ -28,8 +59,7 @@ class PrivateKeyJWTAuthentication(JWTBearerClientAssertion):
     CLIENT_AUTH_METHOD = PRIVATE_KEY_JWT
 
     def get_audiences(self) -> list[str]:
-        issuer = current_app.config["ISSUER"]
-        return [issuer, f"{issuer}/token", f"{issuer}/introspect", f"{issuer}/revoke", f"{issuer}/checktoken"]
+        return [current_app.config["ISSUER"], *(endpoint_url(name) for name in ASSERTION_AUDIENCES)]
 
     def validate_jti(self, claims, jti) -> bool:
         """RFC 7523 §3 item 7: reject a reused ``jti`` (stored until the assertion expires)."""

@@ -5,31 +5,19 @@ from __future__ import annotations
 
 from flask import current_app
 
-from idp.models.clients import EIDAS_LEVELS
-from idp.oauth2 import introspection, revocation
-from idp.oauth2.client_auth import PRIVATE_KEY_JWT
-from idp.oauth2.interaction import SUPPORTED_PROMPTS
+from idp.models.clients import EIDAS_LEVELS, ID_TOKEN_SIGNING_ALGS
+from idp.oauth2 import introspection
+from idp.oauth2.authorize import SUPPORTED_PROMPTS
+from idp.oauth2.client_auth import METHODS_BY_ENDPOINT
+from idp.oauth2.paths import ADVERTISED, endpoint_url
 from idp.registry.store import registry
 from scopes import PROTOCOL_SCOPES
 
 #: Claims about the authentication itself (OIDC Core §2), always available.
 ID_TOKEN_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash")
 
-#: RFC 7517 §8.5.1 media type of ``/jwks``; caches may keep it a minute (keys are published
-#: before they sign, and stay published after, for far longer than that).
-JWKS_MEDIA_TYPE = "application/jwk-set+json"
-JWKS_HEADERS = (("Cache-Control", "public, max-age=60"),)
-
-#: Endpoint name -> metadata key; modules that add endpoints register them here.
-ENDPOINTS = {
-    "authorization_endpoint": "/authorize",
-    "token_endpoint": "/token",
-    "userinfo_endpoint": "/userinfo",
-    "jwks_uri": "/jwks",
-    "end_session_endpoint": "/logout",
-    "introspection_endpoint": "/introspect",
-    "revocation_endpoint": "/revoke",
-}
+#: Algorithms accepted on client assertions (RFC 7523 §3, by Authlib's ``private_key_jwt``).
+ASSERTION_SIGNING_ALGS = ["RS256", "ES256", "PS256"]
 
 
 def provider_metadata() -> dict:
@@ -39,8 +27,7 @@ def provider_metadata() -> dict:
     for scope in known.scopes:
         claims.extend(claim for claim in scope.claims if claim not in claims)
     metadata = {"issuer": issuer}
-    metadata.update({key: issuer + path for key, path in ENDPOINTS.items()})
-    metadata.update(current_app.extensions.get("idp_extra_metadata", {}))
+    metadata.update({name: endpoint_url(name) for name in ADVERTISED})
     metadata.update(
         {
             "scopes_supported": [scope.key for scope in known.scopes] + sorted(PROTOCOL_SCOPES),
@@ -49,20 +36,15 @@ def provider_metadata() -> dict:
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
             "subject_types_supported": ["pairwise"],
-            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-            "token_endpoint_auth_methods_supported": [
-                "client_secret_basic",
-                "client_secret_post",
-                PRIVATE_KEY_JWT,
-                "none",
-            ],
-            "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
-            "introspection_endpoint_auth_methods_supported": list(introspection.AUTH_METHODS),
-            "introspection_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
+            "id_token_signing_alg_values_supported": list(ID_TOKEN_SIGNING_ALGS),
+            "token_endpoint_auth_methods_supported": list(METHODS_BY_ENDPOINT["token"]),
+            "token_endpoint_auth_signing_alg_values_supported": ASSERTION_SIGNING_ALGS,
+            "introspection_endpoint_auth_methods_supported": list(METHODS_BY_ENDPOINT["introspection"]),
+            "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_SIGNING_ALGS,
             # RFC 9701 §7: JWT introspection responses.
             "introspection_signing_alg_values_supported": [introspection.SIGNING_ALG],
-            "revocation_endpoint_auth_methods_supported": list(revocation.AUTH_METHODS),
-            "revocation_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
+            "revocation_endpoint_auth_methods_supported": list(METHODS_BY_ENDPOINT["revocation"]),
+            "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_SIGNING_ALGS,
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": True,
             "acr_values_supported": list(EIDAS_LEVELS),

@@ -8,24 +8,49 @@ from datetime import timedelta
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc7636 import CodeChallenge as _CodeChallenge
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import update
 
 from idp.extensions import db
 from idp.models import AuthorizationCode, Consent, RefreshToken, utcnow
-from idp.oauth2.client_auth import PRIVATE_KEY_JWT
+from idp.oauth2 import tokens
+from idp.oauth2.client_auth import CONFIDENTIAL_METHODS, METHODS_BY_ENDPOINT
 from idp.oauth2.scope_policy import enforce_requested_scope, still_allowed
-from idp.oauth2.tokens import hash_token, revoke_grant
-
-ALL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT, "none"]
-CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT]
+from idp.oauth2.tokens import GrantContext, hash_token, revoke_grant
 
 
-class RegistryScopeMixin:
-    """Checks the requested scope against the registry and the client's habilitations."""
+def claim_once(model, row_id: int) -> bool:
+    """Set ``used_at`` on one unused row in a single UPDATE; False when it was already used.
+
+    Single use across workers and instances (RFC 6749 §4.1.2 codes, RFC 9700 §4.14.2
+    refresh tokens): of two concurrent claims, exactly one updates the row.
+    """
+    claimed = db.session.execute(
+        update(model).where(model.id == row_id, model.used_at.is_(None)).values(used_at=utcnow())
+    )
+    return claimed.rowcount == 1
+
+
+class IdpGrantMixin:
+    """What every grant here shares: the registry's scope rules and the tokens' context.
+
+    Authlib's token generator (``register_token_generator``) is called without the request,
+    and the tokens need what the request carries (the code's ``auth_time`` and ``acr``, its
+    grant and consent), so the grant calls :func:`idp.oauth2.tokens.issue_tokens` itself.
+    """
+
+    TOKEN_ENDPOINT_AUTH_METHODS = METHODS_BY_ENDPOINT["token"]
 
     def validate_requested_scope(self):
+        """RFC 6749 §3.3 against the registry and the client's habilitations."""
         self.request.scope = enforce_requested_scope(self.request.client, self.request.payload.scope)
+
+    def generate_token(
+        self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True
+    ):
+        return tokens.issue_tokens(
+            self.request, user=user, scope=scope, include_refresh_token=include_refresh_token
+        )
 
 
 class CodeChallenge(_CodeChallenge):
@@ -50,29 +75,28 @@ class CodeChallenge(_CodeChallenge):
         return authorization_code.code_challenge_method
 
 
-class AuthorizationCodeGrant(RegistryScopeMixin, grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
+class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
     AUTHORIZATION_CODE_LENGTH = 48
 
     def save_authorization_code(self, code, request):
-        interaction = request.interaction  # set by the authorize view: session, consent
+        interaction = request.interaction  # the sign-in and the consent (idp.oauth2.authorize_checks)
         now = utcnow()
         db.session.add(
             AuthorizationCode(
                 code_hash=hash_token(code),
                 client_id=request.client.client_id,
                 user_id=request.user.id,
-                session_id=interaction["login"].id,
-                consent_id=interaction["consent"].id,
+                session_id=interaction.login.id,
+                consent_id=interaction.consent.id,
                 grant_id=secrets.token_urlsafe(24),
                 redirect_uri=request.payload.redirect_uri,
                 scope=request.scope,
                 nonce=request.payload.data.get("nonce"),
                 code_challenge=request.payload.data["code_challenge"],
                 code_challenge_method=request.payload.data["code_challenge_method"],
-                auth_time=interaction["login"].auth_time,
-                acr=interaction["login"].acr,
-                amr=interaction["login"].amr,
+                auth_time=interaction.login.auth_time,
+                acr=interaction.login.acr,
+                amr=interaction.login.amr,
                 created_at=now,
                 expires_at=now + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
             )
@@ -90,12 +114,7 @@ class AuthorizationCodeGrant(RegistryScopeMixin, grants.AuthorizationCodeGrant):
         row = db.session.scalar(db.select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash))
         if row is None or row.client_id != client.client_id:
             return None
-        claimed = db.session.execute(
-            update(AuthorizationCode)
-            .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
-            .values(used_at=utcnow())
-        ).rowcount
-        if claimed != 1:
+        if not claim_once(AuthorizationCode, row.id):
             revoke_grant(row.grant_id)
             db.session.commit()
             raise InvalidGrantError("authorization code was already used; tokens issued from it are revoked")
@@ -120,13 +139,13 @@ class AuthorizationCodeGrant(RegistryScopeMixin, grants.AuthorizationCodeGrant):
                 description="scope no longer allowed for this client: "
                 + " ".join(sorted(set(code.scope.split()) - set(granted)))
             )
-        g.grant_context = {
-            "grant_id": code.grant_id,
-            "consent_id": code.consent_id,
-            "auth_time": code.get_auth_time(),
-            "acr": code.acr,
-            "amr": code.get_amr(),
-        }
+        self.request.grant = GrantContext(
+            grant_id=code.grant_id,
+            consent_id=code.consent_id,
+            auth_time=code.get_auth_time(),
+            acr=code.acr,
+            amr=code.get_amr(),
+        )
 
     def delete_authorization_code(self, authorization_code):
         """Nothing to do: the code was marked used when it was claimed."""
@@ -135,10 +154,9 @@ class AuthorizationCodeGrant(RegistryScopeMixin, grants.AuthorizationCodeGrant):
         return authorization_code.user
 
 
-class RefreshTokenGrant(RegistryScopeMixin, grants.RefreshTokenGrant):
+class RefreshTokenGrant(IdpGrantMixin, grants.RefreshTokenGrant):
     """Refresh tokens rotate; presenting a used one revokes the family (RFC 9700 §4.14.2)."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
@@ -149,12 +167,7 @@ class RefreshTokenGrant(RegistryScopeMixin, grants.RefreshTokenGrant):
         )
         if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
             return None
-        claimed = db.session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
-            .values(used_at=utcnow())
-        ).rowcount
-        if claimed != 1:
+        if not claim_once(RefreshToken, row.id):
             revoke_grant(row.grant_id)
             db.session.commit()
             return None
@@ -172,13 +185,13 @@ class RefreshTokenGrant(RegistryScopeMixin, grants.RefreshTokenGrant):
         scope = " ".join(still_allowed(self.request.client, requested))
         if "offline_access" not in scope.split():
             raise InvalidGrantError("offline_access is no longer allowed for this client")
-        g.grant_context = {
-            "grant_id": refresh_token.grant_id,
-            "consent_id": refresh_token.consent_id,
-            "auth_time": int(refresh_token.auth_time.timestamp()),
-            "acr": refresh_token.acr,
-            "amr": list(refresh_token.amr or []),
-        }
+        self.request.grant = GrantContext(
+            grant_id=refresh_token.grant_id,
+            consent_id=refresh_token.consent_id,
+            auth_time=int(refresh_token.auth_time.timestamp()),
+            acr=refresh_token.acr,
+            amr=list(refresh_token.amr or []),
+        )
         return self.generate_token(user=user, scope=scope, include_refresh_token=True)
 
     def authenticate_user(self, refresh_token):
@@ -191,5 +204,5 @@ class RefreshTokenGrant(RegistryScopeMixin, grants.RefreshTokenGrant):
         """Nothing to do: the old token was marked used when it was presented."""
 
 
-class ClientCredentialsGrant(RegistryScopeMixin, grants.ClientCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
+class ClientCredentialsGrant(IdpGrantMixin, grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_METHODS

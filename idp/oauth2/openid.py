@@ -20,7 +20,7 @@ from idp.oauth2.claims import released_user_info
 
 class OpenIDCode(oidc_grants.OpenIDCode):
     def __call__(self, grant):
-        # Prompt, max_age and acr_values are handled by idp.oauth2.interaction, which knows
+        # Prompt, max_age and acr_values are handled by idp.oauth2.authorize, which knows
         # the sign-in session; Authlib only checks the nonce here.
         grant.register_hook("after_create_token_response", self.process_token)
         grant.register_hook("after_validate_authorization_request_payload", self._validate_nonce)
@@ -47,5 +47,5 @@ class OpenIDCode(oidc_grants.OpenIDCode):
         at_hash = create_half_hash(token["access_token"], alg)
         if at_hash is not None:
             claims["at_hash"] = at_hash.decode()
-        claims.update(released_user_info(client, request.user, token["scope"]))
+        claims.update(released_user_info(client.sector, request.user, token["scope"]))
         return signing.keyring().sign(claims, alg=alg)

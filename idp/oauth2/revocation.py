@@ -19,11 +19,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from idp.extensions import db
 from idp.models import AccessTokenRecord, Client, RefreshToken, RevokedAccessToken, utcnow
 from idp.oauth2.bearer import MAX_TOKEN_LENGTH, decode_access_token
-from idp.oauth2.client_auth import PRIVATE_KEY_JWT
+from idp.oauth2.checks import FORM_REQUEST_CHECKS, run_checks
+from idp.oauth2.http import NO_STORE, EndpointResponse, OAuthRequest
+from idp.oauth2.server import authenticate_client
 from idp.oauth2.tokens import hash_token, is_self_contained, revoke_grant
 
-#: RFC 8414 §2 ``revocation_endpoint_auth_methods_supported``; public clients send client_id.
-AUTH_METHODS = ["client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT, "none"]
 #: RFC 7009 §2.1 and §4.1.2: the hints this server understands.
 TOKEN_TYPE_HINTS = ("access_token", "refresh_token")
 #: An access token that expired a moment ago is still revoked (the signature must still
@@ -106,3 +106,11 @@ def _revoke_refresh_token(client: Client, token: str) -> None:
 def _check_owner(client: Client, owner_client_id: str) -> None:
     if owner_client_id != client.client_id:
         raise InvalidGrantError("the token was not issued to this client")
+
+
+def endpoint(request: OAuthRequest) -> EndpointResponse:
+    """``POST /revoke``: 200 with an empty body, whether or not the token was known (§2.2)."""
+    run_checks(FORM_REQUEST_CHECKS, request)
+    client = authenticate_client(request, "revocation")
+    revoke(client, request.form.get("token"), request.form.get("token_type_hint"))
+    return EndpointResponse(200, b"", NO_STORE)

@@ -1,19 +1,27 @@
-"""The Authlib authorization server, built once per Flask app."""
+"""The Authlib authorization server, built once per Flask app, on the protocol's own objects.
+
+It is Authlib's framework-neutral :class:`authlib.oauth2.AuthorizationServer`, not its Flask
+integration: requests come in as :class:`~idp.oauth2.http.OAuthRequest`, made by whichever
+adapter received them, and answers go out as :class:`~idp.oauth2.http.EndpointResponse`
+(``create_oauth2_request`` and ``handle_response``, the two methods a framework integration
+provides).
+"""
 
 from __future__ import annotations
 
-from authlib.integrations.flask_oauth2 import AuthorizationServer as _AuthorizationServer
-from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError, OAuth2Error
+from authlib.oauth2 import AuthorizationServer as _AuthorizationServer
+from authlib.oauth2.rfc6749.errors import InvalidClientError, OAuth2Error
 from authlib.oauth2.rfc9207 import IssuerParameter as _IssuerParameter
 from flask import Flask, current_app
-from flask import request as flask_request
 
 from idp.clients.lookup import find_client_for_authentication
-from idp.extensions import db
+from idp.models import Client
 from idp.oauth2 import grants, openid, tokens
-from idp.oauth2.client_auth import PrivateKeyJWTAuthentication
+from idp.oauth2.client_auth import METHODS_BY_ENDPOINT, PrivateKeyJWTAuthentication, authentication_failed
+from idp.oauth2.http import EndpointResponse, OAuthRequest, authlib_response, error_response
 
-NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+#: RFC 7523 §3: seconds of clock skew allowed on client assertions.
+ASSERTION_LEEWAY = 30
 
 
 class IssuerParameter(_IssuerParameter):
@@ -27,49 +35,43 @@ class AuthorizationServer(_AuthorizationServer):
     def query_client(self, client_id):
         return find_client_for_authentication(client_id)
 
-    def authenticate_client(self, request, methods, endpoint="token"):
-        """RFC 6749 §2.3.1: Basic credentials that are not UTF-8 once decoded name no client.
-
-        They fail like any other client authentication (401 ``invalid_client``); Authlib lets
-        the decoding error escape, which would be a server error.
-        """
-        try:
-            return super().authenticate_client(request, methods, endpoint)
-        except UnicodeDecodeError:
-            raise InvalidClientError(
-                status_code=401, description="client credentials are not UTF-8"
-            ) from None
-
     def save_token(self, token, request):
         tokens.save_token(token, request)
 
-    def create_token_response(self, request=None):
-        """RFC 6749 §3.2: parameters must not repeat; the grant's writes commit together.
+    def create_oauth2_request(self, request: OAuthRequest) -> OAuthRequest:
+        """The adapters build the request themselves (:mod:`idp.views.oauth`, :mod:`idp.hotpath`)."""
+        if not isinstance(request, OAuthRequest):
+            raise TypeError("pass the OAuthRequest that an adapter built")
+        return request
 
-        A plain client_credentials request that will succeed never gets here: the lean path
-        (:mod:`idp.hotpath`) answers it in front of Flask.
+    def handle_response(self, status, body, headers) -> EndpointResponse:
+        return authlib_response(status, body, headers)
+
+    def handle_error_response(self, request, error: OAuth2Error) -> EndpointResponse:
+        return error_response(error)
+
+    def send_signal(self, name, *args, **kwargs) -> None:
+        """Authlib's Flask integration turns these into blinker signals; nothing listens here."""
+
+    def authenticate_client(self, request: OAuthRequest, methods, endpoint: str = "token") -> Client:
+        """RFC 6749 §2.3 and §5.2: the client, or 401 ``invalid_client`` whatever went wrong.
+
+        Basic credentials that are not UTF-8 once decoded name no client; Authlib lets the
+        decoding error escape, which would be a server error.
         """
-        duplicated = [key for key, values in flask_request.form.lists() if len(values) > 1]
-        if duplicated:
-            error = InvalidRequestError(f"parameter repeated: {', '.join(sorted(duplicated))}")
-            return self.handle_error_response(None, error)
         try:
-            response = super().create_token_response(request)
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
-        return response
+            return super().authenticate_client(request, methods, endpoint)
+        except (InvalidClientError, UnicodeDecodeError):
+            raise authentication_failed() from None
 
-    def handle_error_response(self, request, error: OAuth2Error):
-        status, body, headers = error(self.get_error_uri(request, error))
-        return self.handle_response(status, body, list(headers) + NO_STORE)
+    def add_issuer(self, response: EndpointResponse) -> EndpointResponse:
+        """RFC 9207 §2 on an authorization error response built outside Authlib's grant."""
+        self.issuer_parameter.add_issuer_parameter(self, response)
+        return response
 
 
 def build_authorization_server(app: Flask) -> AuthorizationServer:
     server = AuthorizationServer()
-    server.init_app(app)
-    server.register_token_generator("default", tokens.generate_token)
     server.register_grant(
         grants.AuthorizationCodeGrant,
         [grants.CodeChallenge(required=True), openid.OpenIDCode(require_nonce=False)],
@@ -77,7 +79,19 @@ def build_authorization_server(app: Flask) -> AuthorizationServer:
     server.register_grant(grants.RefreshTokenGrant)
     server.register_grant(grants.ClientCredentialsGrant)
     server.register_client_auth_method(
-        PrivateKeyJWTAuthentication.CLIENT_AUTH_METHOD, PrivateKeyJWTAuthentication(leeway=30)
+        PrivateKeyJWTAuthentication.CLIENT_AUTH_METHOD, PrivateKeyJWTAuthentication(leeway=ASSERTION_LEEWAY)
     )
-    server.register_extension(IssuerParameter())
+    server.issuer_parameter = IssuerParameter()
+    server.register_extension(server.issuer_parameter)
     return server
+
+
+def authorization_server() -> AuthorizationServer:
+    """This application's server (built by :func:`idp.oauth2.init_oauth2`)."""
+    return current_app.extensions["authorization_server"]
+
+
+def authenticate_client(request: OAuthRequest, endpoint: str) -> Client:
+    """The client that ``request`` authenticates, by one of ``endpoint``'s methods
+    (:data:`~idp.oauth2.client_auth.METHODS_BY_ENDPOINT`); 401 ``invalid_client`` otherwise."""
+    return authorization_server().authenticate_client(request, METHODS_BY_ENDPOINT[endpoint], endpoint)

@@ -19,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import insert, update
 
 from idp import signing
@@ -33,6 +34,22 @@ from idp.oauth2.audience import token_audience
 
 ACCESS_TOKEN_TYP = "at+jwt"
 ACCESS_TOKEN_ALG = "ES256"
+
+
+@dataclass(frozen=True)
+class GrantContext:
+    """What a citizen's tokens are issued under: the authorization they come from.
+
+    Set on the request by the grant that validated it (the code's, or the refresh token's),
+    and read when the tokens are signed and recorded. ``grant_id`` ties a code to every
+    token issued from it and from its refreshes (one family, revoked together).
+    """
+
+    grant_id: str
+    consent_id: int | None
+    auth_time: int
+    acr: str
+    amr: list[str] = field(default_factory=list)
 
 
 def hash_token(value: str) -> str:
@@ -74,14 +91,22 @@ def is_self_contained(claims: dict) -> bool:
     return claims["sub"] == claims["client_id"] and "auth_time" not in claims
 
 
-def generate_token(grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
-    """Authlib token generator (registered as ``default``)."""
-    context = g.get("grant_context") or {}
+def issue_tokens(request, user=None, scope=None, include_refresh_token: bool = True) -> dict:
+    """The RFC 6749 §5.1 token response for ``request``'s client (and citizen, if any).
+
+    A refresh token only for a citizen who granted ``offline_access`` (OIDC Core §11).
+    The access token's claims stay on the request for :func:`save_token`.
+    """
+    context: GrantContext | None = request.grant
     scope = normalize_scope(scope)
     access_token, claims = issue_access_token(
-        client, scope, user, auth_time=context.get("auth_time"), acr=context.get("acr")
+        request.client,
+        scope,
+        user,
+        auth_time=context.auth_time if context else None,
+        acr=context.acr if context else None,
     )
-    g.issued_access_token_claims = claims
+    request.issued_claims = claims
     token = {
         "access_token": access_token,
         "token_type": "Bearer",
@@ -98,29 +123,25 @@ _INSERT_ACCESS_TOKEN_RECORD = insert(AccessTokenRecord.__table__)
 
 
 def save_token(token: dict, request) -> None:
-    """Authlib's ``save_token``: :func:`record_issued_token` for the request's user."""
-    record_issued_token(token, request.user.id if request.user is not None else None)
-
-
-def record_issued_token(token: dict, user_id: int | None) -> None:
-    """Record a citizen's access token (``jti``) and, if any, the refresh token's hash.
+    """Authlib's ``save_token``: record a citizen's access token and its refresh token.
 
     Self-contained tokens (:func:`is_self_contained`) are not recorded. The record is one
     plain INSERT (SQLAlchemy Core) in the request's transaction, cheaper than the ORM's unit
     of work.
     """
-    claims = g.pop("issued_access_token_claims")
+    claims = request.issued_claims
     if is_self_contained(claims):
         return
-    context = g.get("grant_context") or {}
+    context: GrantContext = request.grant
+    user_id = request.user.id if request.user is not None else None
     db.session.execute(
         _INSERT_ACCESS_TOKEN_RECORD,
         {
             "jti": claims["jti"],
             "client_id": claims["client_id"],
             "user_id": user_id,
-            "grant_id": context.get("grant_id"),
-            "consent_id": context.get("consent_id"),
+            "grant_id": context.grant_id,
+            "consent_id": context.consent_id,
             "scope": claims["scope"],
             "acr": claims.get("acr"),
             "auth_time": _from_epoch(claims.get("auth_time")),
@@ -129,8 +150,8 @@ def record_issued_token(token: dict, user_id: int | None) -> None:
             "revoked_at": None,
         },
     )
-    if context.get("consent_id") is not None:  # shown on /account as the last issuance
-        consent = update(Consent).where(Consent.id == context["consent_id"])
+    if context.consent_id is not None:  # shown on /account as the last issuance
+        consent = update(Consent).where(Consent.id == context.consent_id)
         db.session.execute(consent.values(last_issued_at=_from_epoch(claims["iat"])))
     if "refresh_token" in token:
         now = utcnow()
@@ -139,12 +160,12 @@ def record_issued_token(token: dict, user_id: int | None) -> None:
                 token_hash=hash_token(token["refresh_token"]),
                 client_id=claims["client_id"],
                 user_id=user_id,
-                grant_id=context["grant_id"],
-                consent_id=context.get("consent_id"),
+                grant_id=context.grant_id,
+                consent_id=context.consent_id,
                 scope=claims["scope"],
-                auth_time=_from_epoch(context["auth_time"]),
-                acr=context["acr"],
-                amr=context.get("amr") or [],
+                auth_time=_from_epoch(context.auth_time),
+                acr=context.acr,
+                amr=context.amr,
                 issued_at=now,
                 expires_at=now + timedelta(seconds=current_app.config["REFRESH_TOKEN_LIFETIME"]),
             )
@@ -171,14 +192,3 @@ def revoke_grant(grant_id: str) -> None:
         .where(RefreshToken.grant_id == grant_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-
-
-def revoke_consent_tokens(consent_id: int) -> None:
-    """A withdrawn consent revokes the refresh tokens (and access tokens) issued under it."""
-    now = utcnow()
-    for model in (RefreshToken, AccessTokenRecord):
-        db.session.execute(
-            update(model)
-            .where(model.consent_id == consent_id, model.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )

@@ -1,34 +1,22 @@
-"""The UserInfo endpoint (OIDC Core §5.3) with RFC 6750 §3 error responses."""
+"""The UserInfo endpoint (OIDC Core §5.3), a protected resource (RFC 6750)."""
 
 from __future__ import annotations
 
-from flask import Request, jsonify
-
-from idp.clients.lookup import find_client
-from idp.extensions import db
-from idp.models import User
-from idp.oauth2.bearer import validate_access_token
-from idp.oauth2.bearer_errors import bearer_challenge, extract_bearer
+from idp.oauth2.bearer import NOT_ACTIVE, BearerTokenError, authenticate_bearer
 from idp.oauth2.claims import released_user_info
+from idp.oauth2.http import EndpointResponse, OAuthRequest, json_response
 from idp.oauth2.scope_policy import still_allowed
 
 
-def userinfo_response(request: Request):
-    token, problem = extract_bearer(request)
-    if problem:
-        return bearer_challenge(400, "invalid_request", problem)
-    if token is None:
-        return bearer_challenge(401)
-    validated = validate_access_token(token)
-    if validated is None or validated.user_id is None:
-        return bearer_challenge(401, "invalid_token", "the access token is not active")
-    client = find_client(validated.client_id)
-    user = db.session.get(User, validated.user_id)
-    if client is None or user is None:
-        return bearer_challenge(401, "invalid_token", "the access token is not active")
-    scope = " ".join(still_allowed(client, validated.scope))
-    if "openid" not in scope.split():
-        return bearer_challenge(403, "insufficient_scope", "the openid scope is required")
-    response = jsonify(released_user_info(client, user, scope))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def userinfo(request: OAuthRequest) -> EndpointResponse:
+    """The citizen's claims that the token's scopes release (OIDC Core §5.3.2), never cached.
+
+    A client_credentials token names no citizen: it is not a token for this endpoint.
+    """
+    active = authenticate_bearer(request)
+    if active.user is None:
+        raise BearerTokenError(401, "invalid_token", NOT_ACTIVE)
+    scope = still_allowed(active.client, active.scope)
+    if "openid" not in scope:
+        raise BearerTokenError(403, "insufficient_scope", "the openid scope is required")
+    return json_response(released_user_info(active.sector, active.user, " ".join(scope)))

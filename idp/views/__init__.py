@@ -1,18 +1,34 @@
-"""Blueprints, named by resource. Views parse input, call a service, render the result."""
+"""The Flask adapter: blueprints named by resource. Views parse input, call a service, render.
+
+- :mod:`.oauth`: the machine endpoints of :mod:`idp.oauth2.endpoints`, one line each.
+- :mod:`.authorize`, :mod:`.login`, :mod:`.consent`, :mod:`.logout`: the citizen's way
+  through an authorization; :mod:`.pending` keeps the request between those pages.
+- :mod:`.account`: "Mes échanges de données"; :mod:`.language`: the language switch.
+- :mod:`.discovery`: ``/.well-known``.
+"""
 
 from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from idp import i18n
     from idp.datapass import views as datapass
     from idp.demo import views as demo
     from idp.demo.data_provider import views as demo_provider
     from idp.registry import api
-    from idp.views import account, authorize, data_providers, discovery, login, logout, token
+    from idp.views import account, authorize, consent, discovery, language, login, logout, oauth
 
     for module in (
-        discovery, authorize, token, login, logout, demo, data_providers, api, datapass, account, i18n,
+        discovery,
+        oauth,
+        authorize,
+        login,
+        consent,
+        logout,
+        account,
+        language,
+        api,
+        datapass,
+        demo,
         demo_provider,
     ):
         app.register_blueprint(module.bp)

@@ -1,41 +1,33 @@
-"""Sign-in and consent pages, reached from /authorize (and /login?next=/account for the account).
+"""The sign-in page of the local identity store, reached from /authorize (or /login?next=/account).
 
-Form contract (DESIGN.md): the sign-in form posts ``username`` and ``password``; the consent
-form has the buttons ``decision=accept`` and ``decision=deny``; both carry ``csrf_token``.
+Form contract (DESIGN.md): the form posts ``username`` and ``password`` with ``csrf_token``.
 """
 
 from __future__ import annotations
 
 import math
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import ngettext
 
 from idp.citizens import throttle
-from idp.citizens.consents import record_consent
 from idp.citizens.passwords import hash_password, needs_rehash, verify_password
-from idp.citizens.sessions import current_login, start_login
+from idp.citizens.sessions import start_login
 from idp.clients.lookup import find_client
 from idp.extensions import db
-from idp.i18n import SESSION_LANGUAGE_KEY, current_language
+from idp.i18n import SESSION_LANGUAGE_KEY
 from idp.models import User
-from idp.oauth2.interaction import INTERACTION_KEY, local_login_acr
-from idp.registry.store import registry
+from idp.oauth2.authorize import local_login_acr
+from idp.views.pending import PENDING_KEY, current_pending
 from idp.views.redirects import safe_local_path
-from scopes import consent_groups
 
 bp = Blueprint("login", __name__)
 
 #: Session entries carried across the renewal at sign-in (everything else is dropped): the
 #: pending authorization request, the chosen language, and the built-in demo relying party's
 #: pending flow (it lives on this origin, so it shares this cookie).
-KEPT_ACROSS_SIGN_IN = (INTERACTION_KEY, SESSION_LANGUAGE_KEY, "demo_flow")
+KEPT_ACROSS_SIGN_IN = (PENDING_KEY, SESSION_LANGUAGE_KEY, "demo_flow")
 MAX_USERNAME_LENGTH = 255
-
-
-def _interaction() -> dict | None:
-    stored = session.get(INTERACTION_KEY)
-    return stored if isinstance(stored, dict) and "return_to" in stored else None
 
 
 def _sign_in(user: User) -> None:
@@ -61,7 +53,7 @@ def _login_page(client, username: str, status: int = 200, error: str | None = No
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    interaction = _interaction()
+    interaction = current_pending()
     client = find_client(interaction["client_id"]) if interaction else None
     hint = (interaction or {}).get("params", {}).get("login_hint", "")
     username = request.form.get("username", "")[:MAX_USERNAME_LENGTH] or hint
@@ -86,29 +78,3 @@ def login():
             return _login_page(client, username, 401, "invalid_credentials")
     retry_after = throttle.retry_after_seconds(lock_end)
     return _login_page(client, username, 429, "too_many_attempts", retry_after)
-
-
-@bp.route("/consent", methods=["GET", "POST"])
-def consent():
-    interaction = _interaction()
-    if interaction is None:
-        return render_template("error.html", error="no_pending_request"), 400
-    login = current_login()
-    if login is None:  # the sign-in expired while the page was open: sign in again
-        return redirect(url_for("login.login"), code=303)
-    client = find_client(interaction["client_id"])
-    if client is None:
-        return render_template("error.html", error="invalid_client"), 400
-    scope_keys = interaction["scope"].split()
-    if request.method == "POST":
-        decision = request.form.get("decision")
-        if decision == "accept":
-            record_consent(login.user_id, client.client_id, scope_keys)
-        elif decision == "deny":
-            interaction["denied"] = True
-            session[INTERACTION_KEY] = interaction
-        else:
-            abort(400, description="decision must be accept or deny")
-        return redirect(interaction["return_to"], code=303)
-    groups = consent_groups(registry(), scope_keys, current_language())
-    return render_template("consent.html", client=client, user=login.user, groups=groups)

@@ -13,9 +13,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from marshmallow import Schema, ValidationError
 
+from idp.oauth2.bearer import BearerTokenError
+from idp.oauth2.http import NO_STORE, error_response
 from idp.registry import admin, store
 from idp.registry.admin import SCOPE_PATH, RegistryAdminError
-from idp.registry.api.auth import BearerRejected, require_registry_writer
+from idp.registry.api.auth import require_registry_writer
 from idp.registry.api.openapi import openapi_document, operation
 from idp.registry.api.schemas import (
     DeprecationSchema,
@@ -26,6 +28,7 @@ from idp.registry.api.schemas import (
     ScopeQuerySchema,
     ScopeSchema,
 )
+from idp.views.oauth import flask_response, oauth_request
 from scopes import RegistryValidationError, ScopeDefinition
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -38,7 +41,7 @@ def _error(status: int, error: str, description: str, errors: dict | None = None
         body["errors"] = errors
     response = jsonify(body)
     response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(NO_STORE)
     return response
 
 
@@ -66,9 +69,9 @@ def field_errors(invalid: RegistryValidationError) -> dict:
     return errors
 
 
-@bp.errorhandler(BearerRejected)
-def bearer_rejected(rejected: BearerRejected) -> Response:
-    return rejected.response
+@bp.errorhandler(BearerTokenError)
+def bearer_rejected(rejected: BearerTokenError) -> Response:
+    return flask_response(error_response(rejected))
 
 
 def _string_keys(messages: Any) -> Any:
@@ -150,7 +153,7 @@ def get_scope(key: str) -> Response:
 @bp.post("/scopes")
 @operation("Create a scope", responses={201: ScopeSchema, 409: None}, body=ScopeSchema, write=True)
 def create_scope() -> Response:
-    actor = require_registry_writer()
+    actor = require_registry_writer(oauth_request())
     definition = ScopeDefinition(**_body(ScopeSchema()))
     created = admin.create_scope(actor, definition)
     response = _scope_response(created, 201)
@@ -161,14 +164,14 @@ def create_scope() -> Response:
 @bp.patch("/scopes/<key>")
 @operation("Change a scope", responses={200: ScopeSchema}, body=ScopePatchSchema, write=True)
 def update_scope(key: str) -> Response:
-    actor = require_registry_writer()
+    actor = require_registry_writer(oauth_request())
     return _scope_response(admin.update_scope(actor, key, _body(ScopePatchSchema())))
 
 
 @bp.post("/scopes/<key>/deprecate")
 @operation("Deprecate a scope", responses={200: ScopeSchema}, body=DeprecationSchema, write=True)
 def deprecate_scope(key: str) -> Response:
-    actor = require_registry_writer()
+    actor = require_registry_writer(oauth_request())
     since = _body(DeprecationSchema(), optional=True).get("deprecated_since")
     return _scope_response(admin.deprecate_scope(actor, key, since))
 
@@ -176,7 +179,7 @@ def deprecate_scope(key: str) -> Response:
 @bp.delete("/scopes/<key>")
 @operation("Delete a scope nothing holds", responses={204: None, 409: None}, write=True)
 def delete_scope(key: str) -> Response:
-    actor = require_registry_writer()
+    actor = require_registry_writer(oauth_request())
     admin.delete_scope(actor, key)
     return Response(status=204)
 

@@ -1,8 +1,9 @@
-"""The lean path (idp.hotpath) answers as the Flask views would, or leaves the request to them.
+"""The two adapters answer alike: the lean path (idp.hotpath) and the Flask views.
 
 Each request is sent twice: to the application (lean path in front) and to a second
 application on the same database with ``LEAN_ENDPOINTS`` false (Flask answers everything).
-Flask's ``request_started`` signal tells which one answered.
+Flask's ``request_started`` signal tells which one answered: the lean path answers every
+request to a machine endpoint itself, errors included, and nothing else.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ import pytest
 from flask import request_started
 from sqlalchemy import select
 
-from idp import create_app, request_sql, signing
+from idp import create_app, signing
+from idp.database import reads
 from idp.extensions import db
-from idp.hotpath.rawdb import StatementCache, ThreadConnections
-from idp.hotpath.request import MAX_BODY_BYTES
 from idp.models import AccessTokenRecord
-from idp.oauth2.introspection import _RECORDED_TOKEN, _SELF_CONTAINED_TOKEN
+from idp.oauth2.bearer import RECORDED_TOKEN, SELF_CONTAINED_TOKEN
 from tests.conftest import BASE_SETTINGS
 from tests.idp.conftest import make_client
 from tests.idp.oauth2.introspection.conftest import DATA_SCOPE, make_data_provider
@@ -193,7 +193,7 @@ def test_jwks(both):
     assert lean.get_json() == reference.get_json()
 
 
-# -- everything else: left to Flask, body intact, with Flask's answer -----------------------
+# -- the error cases: answered by the lean path too, exactly as Flask answers them ---------
 
 
 def _token_case(parties, case: str) -> tuple[str, str, bytes | str, dict]:
@@ -203,6 +203,8 @@ def _token_case(parties, case: str) -> tuple[str, str, bytes | str, dict]:
         return "POST", "/token?x=1", body, headers
     if case == "repeated parameter":
         return "POST", "/token", body + "&scope=dgfip_rfr", headers
+    if case == "repeated parameter named %22":
+        return "POST", "/token", body + "&%22=1&%22=2", headers
     if case == "unknown parameter":
         return "POST", "/token", body + "&resource=https%3A%2F%2Fapi.example.fr", headers
     if case == "wrong secret":
@@ -218,42 +220,50 @@ def _token_case(parties, case: str) -> tuple[str, str, bytes | str, dict]:
         )
     if case == "non-ascii body":
         return "POST", "/token", body.encode() + "&x=é".encode(), headers
+    if case == "non-utf8 body":
+        return "POST", "/token", body.encode() + b"&x=\xff", headers
     if case == "bad escape":
         return "POST", "/token", body + "&x=%zz%", headers
     if case == "large body":
-        return "POST", "/token", body + "&pad=" + "a" * MAX_BODY_BYTES, headers
+        return "POST", "/token", body + "&pad=" + "a" * 70_000, headers
+    if case == "unknown grant type":
+        return "POST", "/token", body.replace("client_credentials", "password"), headers
     raise AssertionError(case)
 
 
 TOKEN_CASES = [
     "query string",
     "repeated parameter",
+    "repeated parameter named %22",
     "unknown parameter",
     "wrong secret",
     "scope not allowed",
     "json body",
     "non-ascii body",
+    "non-utf8 body",
     "bad escape",
     "large body",
+    "unknown grant type",
 ]
 
 
 @pytest.mark.parametrize("case", TOKEN_CASES)
-def test_token_requests_left_to_flask(both, parties, case):
+def test_token_requests_of_every_kind(both, parties, case):
     lean, by_flask, reference = both(*_token_case(parties, case))
-    assert by_flask
+    assert not by_flask
     assert lean.status_code == reference.status_code
+    assert lean.status_code < 500
     assert comparable_headers(lean) == comparable_headers(reference)
     if lean.status_code != 200:
         assert lean.get_json() == reference.get_json()
-    else:  # Flask read the body the lean path had already read
-        assert lean.get_json()["scope"] == "dgfip_rfr"
+    else:
+        assert lean.get_json()["scope"] == reference.get_json()["scope"] == "dgfip_rfr"
 
 
 @pytest.mark.parametrize(
     "case", ["not a data provider", "wrong secret", "no token", "secret in the body of a basic client"]
 )
-def test_introspection_requests_left_to_flask(app, both, parties, case):
+def test_introspection_refusals(app, both, parties, case):
     token = issued_token(app, parties)
     caller = parties["basic"] if case == "not a data provider" else parties["dgfip"]
     secret = "wrong" if case == "wrong secret" else caller.client_secret
@@ -263,8 +273,9 @@ def test_introspection_requests_left_to_flask(app, both, parties, case):
         form.update(client_id=caller.client_id, client_secret=secret)
         del headers["Authorization"]
     lean, by_flask, reference = both("POST", "/introspect", urlencode(form), headers)
-    assert by_flask
+    assert not by_flask
     assert lean.status_code == reference.status_code != 200
+    assert comparable_headers(lean) == comparable_headers(reference)
     assert lean.get_json() == reference.get_json()
 
 
@@ -279,20 +290,37 @@ def test_unusable_basic_credentials_are_invalid_client(both, path, authorization
     lean, by_flask, reference = both(
         "POST", path, body, {"Content-Type": FORM, "Authorization": authorization}
     )
-    assert by_flask
+    assert not by_flask
     assert lean.status_code == reference.status_code == 401
+    assert lean.get_json() == reference.get_json()
     assert lean.get_json()["error"] == "invalid_client"
 
 
-def test_checktoken_without_secret_left_to_flask(app, both, parties):
+def test_checktoken_without_secret(app, both, parties):
     body = urlencode({"token": issued_token(app, parties), "client_id": parties["dgfip"].client_id})
     lean, by_flask, reference = both("POST", "/checktoken", body, {"Content-Type": FORM})
-    assert by_flask
+    assert not by_flask
     assert lean.status_code == reference.status_code == 400
     assert lean.get_json() == reference.get_json()
 
 
-def test_a_database_failure_is_answered_by_flask_with_503_then_recovers(app, parties):
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_userinfo_without_token(both, method):
+    lean, by_flask, reference = both(method, "/userinfo", "", {"Content-Type": FORM})
+    assert not by_flask
+    assert lean.status_code == reference.status_code == 401
+    assert comparable_headers(lean) == comparable_headers(reference)
+    assert lean.headers["WWW-Authenticate"] == 'Bearer realm="idp"'
+
+
+def test_other_methods_and_paths_are_flask_s(both):
+    for method, path in (("GET", "/token"), ("HEAD", "/jwks"), ("GET", "/.well-known/openid-configuration")):
+        lean, by_flask, reference = both(method, path)
+        assert by_flask
+        assert lean.status_code == reference.status_code
+
+
+def test_a_database_failure_is_503_then_recovers(app, parties):
     body, headers = token_request(parties["basic"], "basic")
     client = app.test_client()
     assert client.post("/token", data=body, headers=headers).status_code == 200
@@ -308,16 +336,16 @@ def test_a_database_failure_is_answered_by_flask_with_503_then_recovers(app, par
 
 
 def test_a_broken_thread_connection_is_replaced(app, both, parties):
-    """The lean path's held connection dies (server restart, network): Flask answers that
-    request, and the next one gets a new connection."""
+    """The held connection dies (server restart, network): the read is tried again on a new
+    connection, and the request does not notice."""
     token_request_args = token_request(parties["basic"], "basic")
     lean, by_flask, _ = both("POST", "/token", *token_request_args)
     assert (lean.status_code, by_flask) == (200, False)
-    app.wsgi_app.connections._local.connection.close()
-    lean, by_flask, _ = both("POST", "/token", *token_request_args)
-    assert (lean.status_code, by_flask) == (200, True)
+    held = app.extensions["idp_thread_connections"]
+    held._local.connection.close()
     lean, by_flask, _ = both("POST", "/token", *token_request_args)
     assert (lean.status_code, by_flask) == (200, False)
+    assert held._local.connection is not None
 
 
 # -- the raw statements read what SQLAlchemy reads -----------------------------------------
@@ -328,13 +356,13 @@ def test_raw_statements_read_like_sqlalchemy(app, flow, parties, kind):
     if kind == "citizen":
         token = flow.tokens(scope=DATA_SCOPE)["access_token"]
         claims = jwt.decode(token, options={"verify_signature": False})
-        statement, values = _RECORDED_TOKEN, {"jti": claims["jti"]}
+        statement, values = RECORDED_TOKEN, {"jti": claims["jti"]}
     else:
         claims = jwt.decode(issued_token(app, parties), options={"verify_signature": False})
-        statement, values = _SELF_CONTAINED_TOKEN, {"jti": claims["jti"], "client_id": claims["client_id"]}
+        statement, values = SELF_CONTAINED_TOKEN, {"jti": claims["jti"], "client_id": claims["client_id"]}
     with app.app_context():
-        raw = ThreadConnections(StatementCache(db.engine)).first(statement, values)
-        reference = request_sql.first(statement, values)
+        raw = reads.first(statement, values)
+        reference = db.session.connection().execute(statement, values).first()
     assert raw is not None
     assert tuple(raw) == tuple(reference)
     assert raw._fields == tuple(reference._fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp.oauth2.interaction import INTERACTION_KEY
+from idp.views.pending import PENDING_KEY
 from tests.idp.conftest import PASSWORD, CodeFlow, csrf_token
 
 
@@ -98,14 +98,14 @@ def test_session_is_renewed_at_sign_in_keeping_the_pending_request(flow: CodeFlo
     with flow.http.session_transaction() as session:
         session["planted"] = "by an attacker"
         session["sid"] = "attacker-chosen-session-id"
-        pending = session[INTERACTION_KEY]
+        pending = session[PENDING_KEY]
         old_csrf = session["csrf_token"]
     response = flow.login()
     assert response.headers["Location"].startswith("/authorize?")
     with flow.http.session_transaction() as session:
         assert "planted" not in session
         assert session["sid"] != "attacker-chosen-session-id"
-        assert session[INTERACTION_KEY] == pending
+        assert session[PENDING_KEY] == pending
         assert session.get("csrf_token") != old_csrf
 
 

@@ -43,6 +43,7 @@ def measure(app):
         engine = db.engine
     event.listen(engine, "checkout", log.on_checkout)
     event.listen(engine, "checkin", log.on_checkin)
+    app.extensions.pop("idp_thread_connections", None)  # held connections: made again, traced
     template_rendered.connect(lambda sender, template, context, **extra: rendered.append(template), app)
     yield log, rendered
     event.remove(engine, "checkout", log.on_checkout)

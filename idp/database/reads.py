@@ -1,17 +1,20 @@
-"""SQLAlchemy Core statements run on a raw DBAPI connection held by each server thread.
+"""The hot reads: single-row SELECTs on a raw DBAPI connection held by each server thread.
 
-The lean endpoints only read: one or two single-row statements per request. Through a
-SQLAlchemy ``Connection`` each costs 30 to 120 µs of Python (transaction bookkeeping, result
-set construction), against 5 µs for the same ``SELECT`` on the driver's cursor
-(``bench/RESULTS.md``). So each statement is compiled *once* for the engine's dialect by
-SQLAlchemy itself (SQL text, parameter style and order, the column types' bind and result
+The machine endpoints read one or two rows per request (a client's version, a token's
+record). Through a SQLAlchemy ``Connection`` each costs 30 to 120 µs of Python (transaction
+bookkeeping, result set construction), against 5 µs for the same ``SELECT`` on the driver's
+cursor (``bench/RESULTS.md``). So each statement is compiled *once* for the engine's dialect
+by SQLAlchemy itself (SQL text, parameter style and order, the column types' bind and result
 processors, e.g. JSON and timezone-aware datetimes), and then executed on the DBAPI cursor.
 
-The connection is made by the engine's pool, so its ``connect`` events (SQLite pragmas) run,
-then detached from it and held by the thread in autocommit: each ``SELECT`` sees what was
-committed before it, like a fresh checkout would, without the checkout's ping and the
-return's ``ROLLBACK`` (two round trips per request on PostgreSQL). A driver error drops the
-connection; the next request makes a new one.
+The connection is made by the engine's pool, so its ``connect`` events (SQLite pragmas,
+PostgreSQL timeouts) run, then detached from it and held by the thread in autocommit: each
+``SELECT`` sees what was committed before it, like a fresh checkout would, without the
+checkout's ping and the return's ``ROLLBACK`` (two round trips per request on PostgreSQL).
+These reads never see a request's own uncommitted writes, so only rows that the request
+does not write go through here. A driver error drops the connection; a held connection
+that fails is replaced and the statement tried once more (the SELECT has no effect), so a
+database restart costs no request.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.selectable import SelectBase
+
+from idp.extensions import db, per_app
 
 
 class CompiledStatement:
@@ -96,7 +101,15 @@ class ThreadConnections:
     def first(self, statement: SelectBase, values: Mapping[str, Any]) -> Any:
         """The first row, with named and processed columns like SQLAlchemy's ``Row``."""
         compiled = self._statements.get(statement, values)
-        connection = self._connection()
+        held = getattr(self._local, "connection", None)
+        if held is not None:
+            try:
+                return self._run(held, compiled, values)
+            except self._statements.engine.dialect.loaded_dbapi.Error:
+                pass  # dropped: the database restarted, or the connection went stale
+        return self._run(self._connect(), compiled, values)
+
+    def _run(self, connection, compiled: CompiledStatement, values: Mapping[str, Any]) -> Any:
         try:
             cursor = connection.cursor()
             try:
@@ -108,18 +121,25 @@ class ThreadConnections:
             self._drop(connection)
             raise
 
-    def _connection(self):
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            engine = self._statements.engine
-            pooled = engine.raw_connection()
-            pooled.detach()
-            connection = pooled.dbapi_connection
-            engine.dialect.set_isolation_level(connection, "AUTOCOMMIT")
-            self._local.connection = connection
+    def _connect(self):
+        engine = self._statements.engine
+        pooled = engine.raw_connection()
+        pooled.detach()
+        connection = pooled.dbapi_connection
+        engine.dialect.set_isolation_level(connection, "AUTOCOMMIT")
+        self._local.connection = connection
         return connection
 
     def _drop(self, connection) -> None:
         self._local.connection = None
         with contextlib.suppress(self._statements.engine.dialect.loaded_dbapi.Error):
             connection.close()  # already broken, most likely
+
+
+def _thread_connections(_app) -> ThreadConnections:
+    return ThreadConnections(StatementCache(db.engine))
+
+
+def first(statement: SelectBase, values: Mapping[str, Any]) -> Any:
+    """The first row of ``statement`` (named columns), or ``None``: a hot, committed read."""
+    return per_app("idp_thread_connections", _thread_connections).first(statement, values)

@@ -1,0 +1,243 @@
+"""The authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2): checks, then next step.
+
+:data:`AUTHORIZE_CHECKS` is every rule an authorization request must pass, in the order it
+runs, including those Authlib enforces while it validates the grant. Once they pass,
+:func:`next_step` says what the citizen still has to do: sign in, consent, or nothing (the
+code is issued). An error raised with the request's ``redirect_uri`` goes back to the
+service provider (RFC 6749 §4.1.2.1); one raised before the client and its redirect URI are
+known is shown to the citizen instead.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from flask import current_app
+
+from idp.citizens.consents import covering_consent
+from idp.models import Consent, LoginSession
+from idp.models.clients import EIDAS_LEVELS
+from idp.oauth2.checks import Check, authlib, check_single_valued, echo, run_checks
+from idp.oauth2.http import OAuthRequest
+from idp.oauth2.server import authorization_server
+
+#: OIDC Core §3.1.2.1 ``prompt`` values this provider implements.
+SUPPORTED_PROMPTS = ("none", "login", "consent")
+#: Upper bounds on free-text parameters (bad input gets invalid_request, never a 500).
+MAX_LENGTHS = {
+    "state": 2048,
+    "nonce": 512,
+    "login_hint": 255,
+    "acr_values": 100,
+    "prompt": 100,
+    "max_age": 10,
+}
+
+
+class AcrNotSatisfiedError(OAuth2Error):
+    """OIDC Core §3.1.2.6 uses ``access_denied`` when the requested acr cannot be met."""
+
+    error = "access_denied"
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """What the citizen did for this request: the sign-in, and the consent that covers it.
+
+    Set on the request (``request.interaction``) before the code is issued, and stored with
+    the code (:meth:`idp.oauth2.grants.AuthorizationCodeGrant.save_authorization_code`).
+    """
+
+    login: LoginSession
+    consent: Consent
+
+
+@dataclass
+class AuthorizationContext:
+    """One authorization request on its way through the checks.
+
+    ``started`` is when the citizen first made this request (the pending request survives
+    the round trips to sign in and consent); ``denied`` is set when they refused consent.
+    """
+
+    request: OAuthRequest
+    login: LoginSession | None
+    started: float = field(default_factory=time.time)
+    denied: bool = False
+    grant: object = None
+    #: The parameters sent with a value (an empty parameter counts as absent).
+    params: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.params = {name: value for name, value in self.request.payload.data.items() if value != ""}
+
+    @property
+    def prompts(self) -> set[str]:
+        return set(self.params.get("prompt", "").split())
+
+    def error(self, cls: type[OAuth2Error], description: str | None = None) -> OAuth2Error:
+        """An error sent back to the service provider (its redirect URI is validated by now)."""
+        return cls(
+            description=description, redirect_uri=self.grant.redirect_uri, state=self.params.get("state")
+        )
+
+
+def check_no_repeated_parameter(ctx: AuthorizationContext) -> None:
+    check_single_valued(ctx.request)
+
+
+def check_lengths(ctx: AuthorizationContext) -> None:
+    for name, limit in MAX_LENGTHS.items():
+        if len(ctx.params.get(name, "")) > limit:
+            raise ctx.error(InvalidRequestError, f"{name} is longer than {limit} characters")
+
+
+def check_grant_request(ctx: AuthorizationContext) -> None:
+    """Authlib's validation (the rows after this one); keeps the grant for the next steps."""
+    user = ctx.login.user if ctx.login is not None else None
+    ctx.grant = authorization_server().get_consent_grant(ctx.request, end_user=user)
+
+
+def check_unsupported_features(ctx: AuthorizationContext) -> None:
+    """OIDC Core §6 and §3.1.2.6: say so instead of ignoring request objects."""
+    for name, error in (
+        ("request", "request_not_supported"),
+        ("request_uri", "request_uri_not_supported"),
+        ("registration", "registration_not_supported"),
+    ):
+        if name in ctx.params:
+            problem = ctx.error(InvalidRequestError, f"the {name} parameter is not supported")
+            problem.error = error
+            raise problem
+    if ctx.params.get("response_mode", "query") != "query":
+        raise ctx.error(InvalidRequestError, "only response_mode=query is supported")
+
+
+def check_prompt(ctx: AuthorizationContext) -> None:
+    """OIDC Core §3.1.2.1: known values only, and ``none`` alone."""
+    prompts = ctx.prompts
+    unknown = prompts - set(SUPPORTED_PROMPTS)
+    if unknown:
+        raise ctx.error(InvalidRequestError, f"unsupported prompt value: {echo(' '.join(sorted(unknown)))}")
+    if "none" in prompts and len(prompts) > 1:
+        raise ctx.error(InvalidRequestError, "prompt=none cannot be combined with other values")
+
+
+def check_max_age(ctx: AuthorizationContext) -> None:
+    """OIDC Core §3.1.2.1: seconds, a non-negative integer."""
+    value = ctx.params.get("max_age")
+    if value is not None and not (value.isascii() and value.isdigit()):
+        raise ctx.error(InvalidRequestError, "max_age must be a non-negative integer")
+
+
+def check_acr_values(ctx: AuthorizationContext) -> None:
+    """OIDC Core §3.1.2.1 ``acr_values``: eIDAS levels only (:data:`EIDAS_LEVELS`)."""
+    unknown = [value for value in ctx.params.get("acr_values", "").split() if value not in EIDAS_LEVELS]
+    if unknown:
+        raise ctx.error(InvalidRequestError, f"unsupported acr_values: {echo(' '.join(unknown))}")
+
+
+def local_login_acr() -> str:
+    return current_app.config["LOCAL_LOGIN_ACR"]
+
+
+def check_acr_satisfiable(ctx: AuthorizationContext) -> None:
+    """``acr_values`` lists acceptable levels; the local sign-in reaches one level only."""
+    requested = ctx.params.get("acr_values", "").split()
+    reached = EIDAS_LEVELS.index(local_login_acr())
+    if requested and all(EIDAS_LEVELS.index(value) > reached for value in requested):
+        raise ctx.error(
+            AcrNotSatisfiedError, f"this provider cannot authenticate at {' or '.join(requested)}"
+        )
+
+
+#: Every authorization request, in this order. The rows marked Authlib run inside
+#: :func:`check_grant_request`; an error before it is shown to the citizen, an error after
+#: it is redirected to the service provider with ``iss`` (RFC 9207).
+AUTHORIZE_CHECKS = (
+    Check("no parameter is repeated (RFC 6749 §3.1)", check_no_repeated_parameter),
+    Check("Authlib validates the request (the next rows)", check_grant_request),
+    authlib("response_type is code (RFC 6749 §3.1.1)", "get_authorization_grant"),
+    authlib(
+        "client_id names a service provider, redirect_uri is one of its own, compared exactly "
+        "(RFC 6749 §4.1.2.1, RFC 9700 §4.1.3)",
+        "validate_authorization_request -> Client.check_redirect_uri, Client.check_response_type",
+    ),
+    authlib(
+        "the scope is known, not deprecated, and allowed by a habilitation (RFC 6749 §3.3)",
+        "validate_requested_scope -> idp.oauth2.scope_policy.enforce_requested_scope",
+    ),
+    authlib("PKCE S256 code_challenge of 43 characters (RFC 7636 §4.3, RFC 9700 §2.1.1)", "CodeChallenge"),
+    authlib("nonce is carried into the ID token (OIDC Core §3.1.2.1)", "OpenIDCode"),
+    Check("free-text parameters are of bounded length", check_lengths),
+    Check("request objects and other response modes are refused (OIDC Core §6)", check_unsupported_features),
+    Check("prompt values are known, none alone (OIDC Core §3.1.2.1)", check_prompt),
+    Check("max_age is a number of seconds (OIDC Core §3.1.2.1)", check_max_age),
+    Check("acr_values are eIDAS levels", check_acr_values),
+    Check("a requested level can be reached (OIDC Core §3.1.2.6)", check_acr_satisfiable),
+)
+
+
+class Step(Enum):
+    """What the citizen must do before the authorization response."""
+
+    SIGN_IN = "sign-in"
+    CONSENT = "consent"
+
+
+def _signed_in_during(ctx: AuthorizationContext) -> bool:
+    return ctx.login is not None and ctx.login.auth_time.timestamp() >= ctx.started
+
+
+def login_needed(ctx: AuthorizationContext) -> bool:
+    """Sign-in is needed without a session, for prompt=login, and past max_age (§3.1.2.1)."""
+    if ctx.login is None:
+        return True
+    if _signed_in_during(ctx):
+        return False
+    if "login" in ctx.prompts:
+        return True
+    max_age = ctx.params.get("max_age")
+    return max_age is not None and ctx.login.auth_time.timestamp() + int(max_age) < time.time()
+
+
+def consent_given(ctx: AuthorizationContext) -> Consent | None:
+    """The consent that covers the request, or None when the citizen must be asked (again)."""
+    consent = covering_consent(ctx.login.user_id, ctx.grant.client.client_id, ctx.grant.request.scope.split())
+    if consent is None:
+        return None
+    if "consent" in ctx.prompts and consent.granted_at.timestamp() < ctx.started:
+        return None
+    return consent
+
+
+def next_step(ctx: AuthorizationContext) -> Step | None:
+    """After :data:`AUTHORIZE_CHECKS`: the citizen's next step, or None to issue the code.
+
+    With ``prompt=none`` a step that would need the citizen is an error instead
+    (OIDC Core §3.1.2.6 ``login_required``, ``consent_required``). When the code can be
+    issued, the sign-in and consent go on the request (:class:`Interaction`).
+    """
+    if login_needed(ctx):
+        if "none" in ctx.prompts:
+            raise ctx.error(LoginRequiredError)
+        return Step.SIGN_IN
+    consent = consent_given(ctx)
+    if consent is None:
+        if "none" in ctx.prompts:
+            raise ctx.error(ConsentRequiredError)
+        return Step.CONSENT
+    ctx.request.interaction = Interaction(login=ctx.login, consent=consent)
+    return None
+
+
+def authorize(ctx: AuthorizationContext) -> Step | None:
+    """Run :data:`AUTHORIZE_CHECKS`, then :func:`next_step`."""
+    run_checks(AUTHORIZE_CHECKS, ctx)
+    if ctx.denied:
+        return None
+    return next_step(ctx)

@@ -1,0 +1,29 @@
+"""Where each endpoint lives: the one table of paths, under the issuer.
+
+Keys are the provider metadata names of OIDC Discovery 1.0 §3 and RFC 8414 §2; discovery,
+the views, the lean path, the error pages and the client assertion audiences all read it.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+#: Metadata name -> path. ``checktoken_endpoint`` is FranceConnect's, not in any registry.
+ENDPOINT_PATHS = {
+    "authorization_endpoint": "/authorize",
+    "token_endpoint": "/token",
+    "userinfo_endpoint": "/userinfo",
+    "jwks_uri": "/jwks",
+    "end_session_endpoint": "/logout",
+    "introspection_endpoint": "/introspect",
+    "revocation_endpoint": "/revoke",
+    "checktoken_endpoint": "/checktoken",
+}
+
+#: The endpoints of the discovery document (OIDC Discovery §3); not FranceConnect's checktoken.
+ADVERTISED = tuple(name for name in ENDPOINT_PATHS if name != "checktoken_endpoint")
+
+
+def endpoint_url(name: str) -> str:
+    """The public URL of endpoint ``name``: the issuer followed by its path."""
+    return current_app.config["ISSUER"] + ENDPOINT_PATHS[name]
