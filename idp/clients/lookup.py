@@ -52,7 +52,7 @@ def find_client_for_authentication(client_id: object) -> Client | None:
     cached = cache.get(client_id)
     if cached is not None and cached[0] == version:
         return cached[1]
-    if identity_key(Client, version[0]) in db.session.identity_map:
+    if db.session.registry.has() and identity_key(Client, version[0]) in db.session.identity_map:
         return find_client(client_id)  # this request already holds it (maybe changed): use that
     client = find_client(client_id)
     if client is not None and client.id == version[0]:

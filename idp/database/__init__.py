@@ -20,7 +20,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     WAL lets readers run beside one writer; NORMAL sync is safe with WAL (a power loss may
     drop the last commits, never corrupt). Temporary tables stay in memory. No memory map
     (``mmap_size``): every page of the file that a worker touched would count in its RSS,
-    which would then grow with the token table (bench/, issue 7); SQLite's page cache is
+    which would then grow with the token table (``bench/``); SQLite's page cache is
     bounded instead.
     """
     cursor = dbapi_connection.cursor()
@@ -53,3 +53,19 @@ def prepare_embedded(app: Flask) -> None:
         upgrade_schema(app)
     with app.app_context():
         signing.ensure_keys()
+
+
+def commit_request() -> None:
+    """Commit the request's ORM session, if it has one: a read-only request never made one.
+
+    The hot endpoints read through :mod:`idp.database.reads`; creating a session only to
+    commit nothing would cost them more than their own work (``bench/RESULTS.md``).
+    """
+    if db.session.registry.has():
+        db.session.commit()
+
+
+def rollback_request() -> None:
+    """Roll the request's ORM session back, if it has one."""
+    if db.session.registry.has():
+        db.session.rollback()

@@ -1,4 +1,4 @@
-"""Which client a habilitation grants its scopes to (issue 4, "Linking").
+"""Which client a habilitation grants its scopes to.
 
 - An approved ``france_connect`` habilitation has its own service-provider client: created
   on first approval (named after ``intitule``, at its eIDAS level, with no redirect URI and

@@ -1,4 +1,4 @@
-"""``POST /webhooks/datapass``: the DataPass webhook receiver (issue 4, "Receiver").
+"""``POST /webhooks/datapass``: the DataPass webhook receiver.
 
 Order of checks: the HMAC signature over the raw body (401, nothing stored), the
 ``X-App-Environment`` header when ``IDP_DATAPASS_ENVIRONMENT`` is set (403, nothing stored),

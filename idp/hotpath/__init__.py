@@ -25,6 +25,7 @@ from http import HTTPStatus
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
 
+from idp.database import rollback_request
 from idp.errors import unavailable, unexpected
 from idp.extensions import db
 from idp.hotpath.request import oauth_request
@@ -74,11 +75,11 @@ class LeanPath:
             except JSONError as error:
                 return error_response(error)
             except self.database_errors as error:
-                db.session.rollback()
+                rollback_request()
                 log.error("database unavailable: %s", type(error).__name__)
                 return error_response(unavailable())
             except Exception:
-                db.session.rollback()
+                rollback_request()
                 log.exception(
                     "unexpected error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
                 )

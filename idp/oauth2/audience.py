@@ -3,32 +3,27 @@ scopes, by their client ids; the provider itself when only identity scopes were 
 
 from __future__ import annotations
 
-import threading
-import time
-
 from flask import current_app
 
+from idp.database.cache import timed_value
 from idp.extensions import db
 from idp.models import Client
 from idp.registry.store import registry
 from scopes import data_providers_of
 
-_lock = threading.Lock()
+
+def _read_namespace_owners(_previous) -> dict[str, str]:
+    rows = db.session.execute(
+        db.select(Client.namespace, Client.client_id).where(
+            Client.role == "data-provider", Client.namespace.is_not(None)
+        )
+    ).all()
+    return dict(rows)
 
 
 def _namespace_owners() -> dict[str, str]:
     """namespace -> data-provider client_id, cached like the registry definitions."""
-    cache = current_app.extensions.setdefault("idp_namespace_owners", {"at": 0.0, "map": {}})
-    if time.monotonic() - cache["at"] >= current_app.config["REGISTRY_CACHE_SECONDS"]:
-        with _lock:
-            rows = db.session.execute(
-                db.select(Client.namespace, Client.client_id).where(
-                    Client.role == "data-provider", Client.namespace.is_not(None)
-                )
-            ).all()
-            cache["map"] = dict(rows)
-            cache["at"] = time.monotonic()
-    return cache["map"]
+    return timed_value("idp_namespace_owners", "REGISTRY_CACHE_SECONDS", _read_namespace_owners).get()
 
 
 def token_audience(scope_keys: list[str]) -> str | list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from functools import cached_property
 
 from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
@@ -32,16 +33,16 @@ class OAuthPayload(OAuth2Payload):
     """The request's parameters, query and body together (Authlib's Flask payload does the same)."""
 
     def __init__(self, args: MultiDict, form: MultiDict) -> None:
-        self._values = CombinedMultiDict([args, form])
+        self._parts = (args, form)
 
-    @property
+    @cached_property
     def data(self) -> CombinedMultiDict:
-        return self._values
+        return CombinedMultiDict(self._parts)
 
     @property
     def datalist(self) -> defaultdict[str, list]:
         values: defaultdict[str, list] = defaultdict(list)
-        for key, items in self._values.lists():
+        for key, items in self.data.lists():
             values[key].extend(items)
         return values
 
@@ -63,10 +64,28 @@ class OAuthRequest(OAuth2Request):
     """
 
     def __init__(self, method: str, uri: str, headers: Headers, args: MultiDict, form: MultiDict) -> None:
-        super().__init__(method, uri, headers=headers)
+        """Authlib's constructor, less two costs that buy nothing here (its own attributes are
+        set all the same; ``tests/idp/oauth2/test_http.py`` holds them equal):
+
+        - ``InsecureTransportError.check(uri)``: ``uri`` is built on the issuer, which
+          :func:`idp.config.validate_config` already requires to be https (or http on
+          loopback, where the check parses the host as an IP address: 10 to 30 µs);
+        - ``headers or {}``, which counts the environ's headers one by one.
+        """
+        self.method = method
+        self.uri = uri
+        self.headers = headers
+        self._body = None
+        self.client = None
+        self.auth_method = None
+        self.user = None
+        self.authorization_code = None
+        self.refresh_token = None
+        self.credential = None
+        self._scope = None
         self._args = args
         self._form = form
-        self.payload = OAuthPayload(args, form)
+        self.payload: OAuthPayload = OAuthPayload(args, form)
         self.interaction = None
         self.grant = None
         self.issued_claims: dict | None = None
@@ -79,14 +98,22 @@ class OAuthRequest(OAuth2Request):
     def form(self) -> MultiDict:
         return self._form
 
-    @property
+    @cached_property
     def media_type(self) -> str:
         """The body's media type, lower case, without parameters (RFC 9110 §8.3.1)."""
         return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
 
     def repeated_parameters(self) -> list[str]:
-        """Names sent more than once, in the query or the body (RFC 6749 §3.1)."""
-        return sorted(name for name, values in self.payload.data.lists() if len(values) > 1)
+        """Names sent more than once, in the query or the body (RFC 6749 §3.1).
+
+        A multi-dict keeps a list per name (``dict.items`` reads them without copying).
+        """
+        repeated = {
+            name for part in (self._args, self._form) for name, values in dict.items(part) if len(values) > 1
+        }
+        if self._args and self._form:
+            repeated.update(self._args.keys() & self._form.keys())
+        return sorted(repeated)
 
 
 class EndpointResponse:

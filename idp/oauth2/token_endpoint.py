@@ -6,7 +6,7 @@ what each one checks, and where.
 
 from __future__ import annotations
 
-from idp.extensions import db
+from idp.database import commit_request, rollback_request
 from idp.oauth2.checks import FORM_REQUEST_CHECKS, Check, authlib, run_checks
 from idp.oauth2.http import EndpointResponse, OAuthRequest
 from idp.oauth2.server import authorization_server
@@ -66,8 +66,8 @@ def token(request: OAuthRequest) -> EndpointResponse:
     run_checks(TOKEN_CHECKS, request)
     try:
         response = authorization_server().create_token_response(request)
-        db.session.commit()
+        commit_request()
     except BaseException:
-        db.session.rollback()
+        rollback_request()
         raise
     return response

@@ -9,7 +9,7 @@ whole resulting registry (:mod:`scopes.consistency`) before anything is written.
   :func:`scopes.can_manage` (DESIGN "Rules of the domain": a namespace belongs to one data
   provider, and only it or an operator changes its scopes).
 * **Deleting** a scope that a habilitation or a live token still holds is refused; it can only
-  be deprecated (issue 3, "Deleting").
+  be deprecated.
 """
 
 from __future__ import annotations

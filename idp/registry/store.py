@@ -2,17 +2,13 @@
 
 Definitions (labels, claims, deprecation dates) are cached for ``REGISTRY_CACHE_SECONDS``.
 What a client may request is *not* cached: it is read from the client row on every request,
-so a revoked habilitation takes effect at once (see :mod:`idp.habilitations`).
+so a revoked habilitation takes effect at once (see :mod:`idp.registry.allowed`).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Mapping
-from typing import Any
-
-from idp.extensions import db, per_app
+from idp.database.cache import TimedValue, timed_value
+from idp.extensions import db
 from idp.models import RegistryProvider, RegistryScope
 from scopes import Provider, ProviderKind, Registry, ScopeDefinition
 
@@ -96,35 +92,15 @@ def _assign(row, values: dict, counts: dict[str, int], *, is_new: bool) -> None:
     counts["created" if is_new else "updated" if changed else "unchanged"] += 1
 
 
-class _RegistryCache:
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        self._config = config  # the application's, read at each use (settings may change)
-        self._lock = threading.Lock()
-        self._registry: Registry | None = None
-        self._loaded_at = 0.0
-
-    def get(self) -> Registry:
-        ttl = self._config["REGISTRY_CACHE_SECONDS"]
-        if self._registry is None or time.monotonic() - self._loaded_at >= ttl:
-            with self._lock:
-                if self._registry is None or time.monotonic() - self._loaded_at >= ttl:
-                    self._registry = read_registry()
-                    self._loaded_at = time.monotonic()
-        return self._registry
-
-    def invalidate(self) -> None:
-        self._registry = None
-
-
-def _cache() -> _RegistryCache:
-    return per_app("idp_registry", lambda app: _RegistryCache(app.config))
+def _registry() -> TimedValue[Registry]:
+    return timed_value("idp_registry", "REGISTRY_CACHE_SECONDS", lambda _previous: read_registry())
 
 
 def registry() -> Registry:
     """The registry as this process last read it (at most ``REGISTRY_CACHE_SECONDS`` old)."""
-    return _cache().get()
+    return _registry().get()
 
 
 def invalidate() -> None:
     """Forget this process's copy after a local write (other processes expire by TTL)."""
-    _cache().invalidate()
+    _registry().invalidate()

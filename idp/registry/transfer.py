@@ -3,7 +3,7 @@
 * **Import** merges: providers and scopes of the document are created or replaced, entries
   absent from it are kept (deleting is :func:`idp.registry.admin.delete_scope`'s job, with its
   safety checks). It is all-or-nothing and reports every problem at once, with its path in the
-  document; importing the same document again changes nothing (issue 3, "CLI").
+  document; importing the same document again changes nothing.
 * **Export** writes the same format, so that import(export()) changes nothing.
 """
 

@@ -7,16 +7,14 @@ signs anything, and a retired key stays published until every token it signed ex
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app
 
 import keys
-from idp.extensions import db, per_app
+from idp.database.cache import timed_value
+from idp.extensions import db
 from idp.models import SigningKey, utcnow
 
 
@@ -85,48 +83,38 @@ def _without_expired(records: list[keys.KeyRecord], now: datetime) -> list[keys.
     return [record for record in records if record.kid not in dead]
 
 
-class _RingCache:
-    """One key ring per process, shared by its threads."""
+@dataclass(frozen=True)
+class _LoadedRing:
+    """The ring built from the stored keys, and the JWKS to publish (recomputed at each check:
+    a retired key leaves ``/jwks`` once its tokens expired)."""
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        self._config = config  # the application's, read at each use (settings may change)
-        self._lock = threading.Lock()
-        self._ring: keys.KeyRing | None = None
-        self._records: list[keys.KeyRecord] = []
-        self._fingerprint: tuple = ()
-        self._checked_at = 0.0
-        self._jwks: dict = {}
-
-    def get(self) -> tuple[keys.KeyRing, dict]:
-        ttl = self._config["KEYS_CACHE_SECONDS"]
-        if self._ring is not None and time.monotonic() - self._checked_at < ttl:
-            return self._ring, self._jwks
-        with self._lock:
-            if self._ring is None or time.monotonic() - self._checked_at >= ttl:
-                self._refresh()
-        return self._ring, self._jwks
-
-    def _refresh(self) -> None:
-        rows = db.session.execute(db.select(SigningKey.kid, SigningKey.state)).all()
-        fingerprint = tuple(sorted((kid, state) for kid, state in rows))
-        if fingerprint != self._fingerprint or self._ring is None:
-            self._records = load_records()
-            self._ring = keys.KeyRing(self._records, current_app.config["KEYS_PASSPHRASE"])
-            self._fingerprint = fingerprint
-        # Recomputed at every check: a retired key leaves /jwks once its tokens expired.
-        publishable = keys.publishable(self._records, utcnow(), max_token_lifetime())
-        self._jwks = keys.build_jwks(publishable)
-        self._checked_at = time.monotonic()
+    ring: keys.KeyRing
+    records: list[keys.KeyRecord]
+    fingerprint: tuple
+    jwks: dict
 
 
-def _cache() -> _RingCache:
-    return per_app("idp_keyring", lambda app: _RingCache(app.config))
+def _load_ring(previous: _LoadedRing | None) -> _LoadedRing:
+    """Rebuild the ring only when the set of (kid, state) rows changed."""
+    rows = db.session.execute(db.select(SigningKey.kid, SigningKey.state)).all()
+    fingerprint = tuple(sorted((kid, state) for kid, state in rows))
+    if previous is not None and previous.fingerprint == fingerprint:
+        ring, records = previous.ring, previous.records
+    else:
+        records = load_records()
+        ring = keys.KeyRing(records, current_app.config["KEYS_PASSPHRASE"])
+    jwks = keys.build_jwks(keys.publishable(records, utcnow(), max_token_lifetime()))
+    return _LoadedRing(ring, records, fingerprint, jwks)
+
+
+def _loaded() -> _LoadedRing:
+    return timed_value("idp_keyring", "KEYS_CACHE_SECONDS", _load_ring).get()
 
 
 def keyring() -> keys.KeyRing:
-    return _cache().get()[0]
+    return _loaded().ring
 
 
 def public_jwks() -> dict:
     """The JWKS document: next, active and still-needed retired keys, public members only."""
-    return _cache().get()[1]
+    return _loaded().jwks

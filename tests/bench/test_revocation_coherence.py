@@ -1,5 +1,5 @@
 """Revocation stays correct at speed: a token revoked through one worker introspects
-inactive through every worker at the very next request (issue 7; RFC 7009 §2, RFC 7662 §2.2).
+inactive through every worker at the very next request (RFC 7009 §2, RFC 7662 §2.2).
 
 Against a real ``idp serve`` with two Granian workers. Several keep-alive connections are
 opened and each is mapped to the worker process that accepted it (via ``/proc``), so the

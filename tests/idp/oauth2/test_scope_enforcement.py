@@ -1,5 +1,5 @@
 """invalid_scope at /authorize (error redirect, RFC 6749 §4.1.2.1 + RFC 9207 iss) and at /token
-(JSON 400, RFC 6749 §5.2) for each case of issue 3: unknown, deprecated past its date, not allowed
+(JSON 400, RFC 6749 §5.2) for each case: unknown, deprecated past its date, not allowed
 for the client, malformed. The description names the offending keys; nothing is dropped."""
 
 from __future__ import annotations
