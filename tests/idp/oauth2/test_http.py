@@ -10,11 +10,11 @@ from werkzeug.datastructures import Headers, MultiDict
 from idp.oauth2.http import JSONError, OAuthRequest, dispatch, error_response, safe_text
 
 
+FORM = Headers({"Content-Type": "application/x-www-form-urlencoded"})
+
+
 def _request(**form) -> OAuthRequest:
-    return OAuthRequest(
-        "POST", "https://idp.example.fr/token", Headers({"Content-Type": "application/x-www-form-urlencoded"}),
-        MultiDict(), MultiDict(form),
-    )  # fmt: skip
+    return OAuthRequest("POST", "https://idp.example.fr/token", FORM, MultiDict(), MultiDict(form))
 
 
 def test_has_every_attribute_of_authlib_s_request():
