@@ -9,7 +9,6 @@ from werkzeug.datastructures import Headers, MultiDict
 
 from idp.oauth2.http import JSONError, OAuthRequest, dispatch, error_response, safe_text
 
-
 FORM = Headers({"Content-Type": "application/x-www-form-urlencoded"})
 
 
