@@ -4,10 +4,8 @@ A :class:`KeyRing` is built once per process from the stored records and
 cached by the application. Construction decrypts the ACTIVE private keys and
 builds PyJWT key objects for every public key; after that, signing costs one
 raw signature (about 40 µs for ES256) plus JSON and base64 work, and does no
-PEM parsing or key loading. The signature is PyJWT's (its implementation of each
-``alg``, RFC 7518 §3); the ring assembles the compact serialization around it, with each
-protected header encoded once. ``jwt.encode`` spent another 40 µs per token re-encoding the
-same header and re-checking the key (``bench/RESULTS.md``).
+PEM parsing or key loading. Tokens are made by ``jwt.encode`` with the decrypted key
+object (PyJWT's implementation of each ``alg``, RFC 7518 §3).
 
 A full verification costs about 300 µs (the ES256 signature, and PyJWT's parsing of
 the token twice), and a data provider introspects the same access token for each API
@@ -21,7 +19,6 @@ added, retired or removed) starts with an empty memory.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -35,7 +32,7 @@ from keys.errors import InvalidTokenError, KeyDecryptionError, KeyManagementErro
 from keys.jwks import build_jwks
 from keys.publication import publication_order, publishable
 from keys.records import KeyRecord, KeyState
-from keys.thumbprint import b64url, public_jwk
+from keys.thumbprint import public_jwk
 
 #: How many successful verifications a ring remembers (about 2 KiB each).
 VERIFIED_CACHE_SIZE = 4096
@@ -59,14 +56,6 @@ def normalize_typ(value: str) -> str:
     """Compare-ready ``typ`` (RFC 7515 §4.1.9): case-insensitive, ``application/`` optional."""
     value = value.strip().lower()
     return value.removeprefix("application/")
-
-
-def _encoded_header(alg: str, kid: str, typ: str | None, extra: dict[str, Any]) -> str:
-    """BASE64URL(UTF8(JWS Protected Header)) (RFC 7515 §5.1, steps 3 and 4)."""
-    header = {**extra, "alg": alg, "kid": kid}
-    if typ:
-        header["typ"] = typ
-    return b64url(json.dumps(header, separators=(",", ":"), sort_keys=True).encode())
 
 
 class KeyRing:
@@ -94,8 +83,6 @@ class KeyRing:
             kept = publication_order(records)
         self._records: tuple[KeyRecord, ...] = tuple(kept)
         self._signers: dict[str, tuple[str, PrivateKey]] = {}
-        self._algorithms: dict[str, jwt.algorithms.Algorithm] = {}
-        self._headers: dict[tuple[str, str | None], str] = {}  # (alg, typ) → encoded header
         self._verifiers: dict[str, tuple[str, jwt.PyJWK]] = {}
         for record in self._records:
             if record.kid in self._verifiers:
@@ -105,7 +92,6 @@ class KeyRing:
                 if record.alg in self._signers:
                     raise KeyStateError(f"several active {record.alg} keys")
                 self._signers[record.alg] = (record.kid, self._decrypt(record, passphrase))
-                self._algorithms[record.alg] = jwt.get_algorithm_by_name(record.alg)
         self._jwks = build_jwks(self._records)
         self._verified: dict[tuple, dict[str, Any]] = {}  # insertion-ordered: oldest evicted first
         self._verified_lock = threading.Lock()
@@ -163,19 +149,11 @@ class KeyRing:
         payload is the claims' compact JSON (RFC 7519 §7.1).
         """
         kid, key = self._signer(alg)
-        if extra_headers:
-            clash = RESERVED_HEADERS.intersection(extra_headers)
-            if clash:
-                raise KeyManagementError(f"extra_headers may not set {', '.join(sorted(clash))}")
-            header = _encoded_header(alg, kid, typ, extra_headers)
-        else:
-            header = self._headers.get((alg, typ)) or self._headers.setdefault(
-                (alg, typ), _encoded_header(alg, kid, typ, {})
-            )
-        payload = b64url(json.dumps(claims, separators=(",", ":")).encode())
-        signing_input = f"{header}.{payload}"
-        signature = self._algorithms[alg].sign(signing_input.encode("ascii"), key)
-        return f"{signing_input}.{b64url(signature)}"
+        clash = RESERVED_HEADERS.intersection(extra_headers or ())
+        if clash:
+            raise KeyManagementError(f"extra_headers may not set {', '.join(sorted(clash))}")
+        headers = {**(extra_headers or {}), "kid": kid, "typ": typ}  # typ None: no typ header
+        return jwt.encode(claims, key, algorithm=alg, headers=headers, sort_headers=True)
 
     def verify(
         self,

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from authlib.oauth2.rfc6749.errors import InvalidClientError
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from flask import current_app
+from joserfc import jws
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +28,7 @@ from idp.extensions import db
 from idp.models import ClientAssertionJti, utcnow
 from idp.models.clients import AUTH_METHODS, PRIVATE_KEY_JWT, SECRET_AUTH_METHODS
 from idp.oauth2.paths import endpoint_url
+from idp.oauth2.remote_jwks import remote_key_sets
 
 #: Methods of confidential clients (RFC 6749 §2.1).
 CONFIDENTIAL_METHODS = (*SECRET_AUTH_METHODS, PRIVATE_KEY_JWT)
@@ -79,13 +82,33 @@ class PrivateKeyJWTAuthentication(JWTBearerClientAssertion):
         db.session.commit()
         return True
 
+    def __call__(self, query_client, request):
+        """Authlib's check; once more after a refetch when the key set lacks the assertion's ``kid``."""
+        try:
+            return super().__call__(query_client, request)
+        except InvalidClientError:
+            client = request.client
+            if (
+                client is None
+                or not client.jwks_uri
+                or not remote_key_sets().refetch_for(client.jwks_uri, _assertion_kid(request))
+            ):
+                raise
+        return super().__call__(query_client, request)
+
     def resolve_client_public_key(self, client):
         if client.token_endpoint_auth_method != PRIVATE_KEY_JWT:
             raise InvalidClientError(description="client is not registered for private_key_jwt")
         if client.jwks:
             return KeySet.import_key_set(client.jwks)
         if client.jwks_uri:
-            from idp.oauth2.remote_jwks import fetch_jwks
-
-            return KeySet.import_key_set(fetch_jwks(client.jwks_uri))
+            return KeySet.import_key_set(remote_key_sets().get(client.jwks_uri))
         raise InvalidClientError(description="client has no registered keys")
+
+
+def _assertion_kid(request) -> object:
+    """The ``kid`` of the request's client assertion header (RFC 7515 §4.1.4), or None."""
+    try:
+        return jws.extract_compact(request.form["client_assertion"].encode()).headers().get("kid")
+    except (JoseError, KeyError, UnicodeError):
+        return None
