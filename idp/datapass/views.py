@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
 from idp.datapass.service import receive_delivery
 from idp.datapass.signature import SIGNATURE_HEADER, is_valid_signature
 from idp.extensions import csrf
+from idp.views.json_errors import json_error, marshmallow_errors
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +35,6 @@ def allow_large_deliveries() -> None:
     request.max_content_length = MAX_DELIVERY_BYTES
 
 
-def _error(status: int, error: str, description: str, **extra) -> tuple[Response, int]:
-    response = jsonify({"error": error, "error_description": description, **extra})
-    response.headers["Cache-Control"] = "no-store"
-    return response, status
-
-
-def _string_keys(errors: object) -> object:
-    """Marshmallow indexes list errors by int; JSON wants string keys."""
-    if isinstance(errors, dict):
-        return {str(key): _string_keys(value) for key, value in errors.items()}
-    return errors
-
-
 @bp.post("/webhooks/datapass")
 @csrf.exempt
 def receive():
@@ -55,12 +43,12 @@ def receive():
         raw_body, request.headers.get(SIGNATURE_HEADER), current_app.config["DATAPASS_WEBHOOK_SECRETS"]
     ):
         log.warning("DataPass delivery refused: missing or wrong %s", SIGNATURE_HEADER)
-        return _error(401, "invalid_signature", f"missing or wrong {SIGNATURE_HEADER}")
+        return json_error(401, "invalid_signature", f"missing or wrong {SIGNATURE_HEADER}")
     expected = current_app.config["DATAPASS_ENVIRONMENT"]
     presented = request.headers.get(ENVIRONMENT_HEADER)
     if expected and presented != expected:
         log.warning("DataPass delivery refused: environment %r, expected %r", presented, expected)
-        return _error(
+        return json_error(
             403,
             "access_denied",
             f"{ENVIRONMENT_HEADER} must be {expected!r} on this server, got {presented!r}",
@@ -68,9 +56,9 @@ def receive():
     try:
         payload = json.loads(raw_body)
     except ValueError:
-        return _error(400, "invalid_request", "the body is not JSON", errors={"_schema": ["not JSON"]})
+        return json_error(400, "invalid_request", "the body is not JSON", errors={"_schema": ["not JSON"]})
     if not isinstance(payload, dict):
-        return _error(
+        return json_error(
             400, "invalid_request", "the body is not a JSON object", errors={"_schema": ["not an object"]}
         )
     if payload.get("test") is True:
@@ -79,7 +67,7 @@ def receive():
         result = receive_delivery(raw_body, payload)
     except ValidationError as problem:
         log.warning("DataPass delivery malformed: fields %s", sorted(map(str, problem.messages)))
-        return _error(
-            400, "invalid_request", "the delivery is malformed", errors=_string_keys(problem.messages)
+        return json_error(
+            400, "invalid_request", "the delivery is malformed", errors=marshmallow_errors(problem.messages)
         )
     return jsonify(result.answer()), 200

@@ -8,6 +8,8 @@ from idp.demo.data_provider.credentials import load_credentials
 from idp.demo.data_provider.tax_records import find_situation, released_scopes
 from idp.demo.data_provider.token_checks import TokenRejected, check_locally, check_with_provider
 from idp.extensions import csrf
+from idp.oauth2.http import NO_STORE
+from idp.views.json_errors import json_error
 
 bp = Blueprint("demo_provider", __name__, url_prefix="/demo-api")
 csrf.exempt(bp)
@@ -15,12 +17,10 @@ csrf.exempt(bp)
 
 def _error(status: int, error: str, description: str):
     """RFC 6750 §3: errors of a protected resource, with a ``Bearer`` challenge."""
-    response = jsonify({"error": error, "error_description": description})
-    response.status_code = status
-    if status in (401, 403):
-        response.headers["WWW-Authenticate"] = f'Bearer realm="demo-api", error="{error}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    challenge = (
+        [("WWW-Authenticate", f'Bearer realm="demo-api", error="{error}"')] if status in (401, 403) else []
+    )
+    return json_error(status, error, description, challenge)
 
 
 @bp.get("/impot-particulier/situations")
@@ -56,5 +56,5 @@ def situations():
             },
         }
     )
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(NO_STORE)
     return response

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from marshmallow import Schema, ValidationError
 
 from idp.oauth2.bearer import BearerTokenError
-from idp.oauth2.http import NO_STORE, error_response
+from idp.oauth2.http import error_response
 from idp.registry import admin, store
 from idp.registry.admin import SCOPE_PATH, RegistryAdminError
 from idp.registry.api.auth import require_registry_writer
@@ -28,6 +28,7 @@ from idp.registry.api.schemas import (
     ScopeQuerySchema,
     ScopeSchema,
 )
+from idp.views.json_errors import json_error, marshmallow_errors
 from idp.views.oauth import flask_response, oauth_request
 from scopes import RegistryValidationError, ScopeDefinition
 
@@ -35,16 +36,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 # --- errors -------------------------------------------------------------------------------
-def _error(status: int, error: str, description: str, errors: dict | None = None) -> Response:
-    body: dict[str, Any] = {"error": error, "error_description": description}
-    if errors is not None:
-        body["errors"] = errors
-    response = jsonify(body)
-    response.status_code = status
-    response.headers.update(NO_STORE)
-    return response
-
-
 def _at(errors: dict, path: list[str], message: str) -> None:
     """Put ``message`` at ``path`` in nested field errors, as marshmallow does."""
     node = errors
@@ -74,27 +65,22 @@ def bearer_rejected(rejected: BearerTokenError) -> Response:
     return flask_response(error_response(rejected))
 
 
-def _string_keys(messages: Any) -> Any:
-    """Marshmallow keys list items by index; JSON objects want string keys."""
-    if isinstance(messages, dict):
-        return {str(name): _string_keys(value) for name, value in messages.items()}
-    return messages
-
-
 @bp.errorhandler(ValidationError)
 def malformed(invalid: ValidationError) -> Response:
     messages = invalid.messages if isinstance(invalid.messages, dict) else {"_schema": invalid.messages}
-    return _error(400, "invalid_request", "the request is malformed", _string_keys(messages))
+    return json_error(400, "invalid_request", "the request is malformed", errors=marshmallow_errors(messages))
 
 
 @bp.errorhandler(RegistryValidationError)
 def invalid_registry(invalid: RegistryValidationError) -> Response:
-    return _error(400, "invalid_request", "the change breaks registry rules", field_errors(invalid))
+    return json_error(
+        400, "invalid_request", "the change breaks registry rules", errors=field_errors(invalid)
+    )
 
 
 @bp.errorhandler(RegistryAdminError)
 def refused(refusal: RegistryAdminError) -> Response:
-    return _error(refusal.status, refusal.error, str(refusal))
+    return json_error(refusal.status, refusal.error, str(refusal))
 
 
 def _body(schema: Schema, *, optional: bool = False) -> dict[str, Any]:
@@ -126,7 +112,7 @@ def get_provider(slug: str) -> Response:
     known = store.registry()
     provider = known.provider(slug)
     if provider is None:
-        return _error(404, "not_found", f"unknown provider {slug}")
+        return json_error(404, "not_found", f"unknown provider {slug}")
     detail = dataclasses.asdict(provider) | {"scopes": known.scopes_of(slug)}
     return jsonify(ProviderDetailSchema().dump(detail))
 
@@ -145,7 +131,7 @@ def list_scopes() -> Response:
 def get_scope(key: str) -> Response:
     scope = store.registry().scope(key)
     if scope is None:
-        return _error(404, "not_found", f"unknown scope {key}")
+        return json_error(404, "not_found", f"unknown scope {key}")
     return _scope_response(scope)
 
 
