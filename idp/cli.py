@@ -7,9 +7,6 @@ Commands are thin wrappers over service functions that the tests call directly.
 
 from __future__ import annotations
 
-import json
-
-import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
@@ -19,11 +16,6 @@ def main() -> None:
 
     group = FlaskGroup(create_app=lambda: create_app(), help="idp: OpenID Connect provider.")
     group.main(prog_name="idp")
-
-
-def echo_json(data) -> None:
-    """Print ``data`` as indented JSON (dates and other values as strings)."""
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 def init_app(app: Flask) -> None:

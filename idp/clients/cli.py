@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from idp.cli import echo_json
 from idp.clients import admin
 from idp.clients.admin import ClientConfigurationError, ClientSettings
+from idp.console import echo_json
 from idp.extensions import db
 from idp.models import Client
 from idp.models.clients import AUTH_METHODS, EIDAS_LEVELS, ID_TOKEN_SIGNING_ALGS, ROLES

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from idp.cli import echo_json
+from idp.console import echo_json
 from idp.datapass import admin
 from idp.datapass.admin import HabilitationError
 

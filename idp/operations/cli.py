@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from idp import database
-from idp.cli import echo_json
+from idp.console import echo_json
 from idp.operations import purge, serving
 
 

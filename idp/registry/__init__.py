@@ -6,6 +6,7 @@
   namespace rule; every registry write goes through its lock.
 - :mod:`.transfer`: import and export of ``scope-registry/1`` documents.
 - :mod:`.allowed`: a client's allowed scopes, recomputed from its active habilitations.
-- :mod:`.api`: ``/api/v1``, the registry API and its OpenAPI document.
 - :mod:`.cli`: ``idp scopes``.
+
+The registry API (``/api/v1``) is one of the Flask views: :mod:`idp.views.api`.
 """

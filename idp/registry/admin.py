@@ -1,6 +1,6 @@
 """Managing the scope registry one scope at a time, and what every registry write shares.
 
-Shared by the registry API (:mod:`idp.registry.api`) and :mod:`idp.registry.transfer` (``idp scopes``).
+Shared by the registry API (:mod:`idp.views.api`) and :mod:`idp.registry.transfer` (``idp scopes``).
 Every write runs in one transaction that first locks the provider rows, so that concurrent
 writers on several instances serialize instead of losing each other's updates, then checks the
 whole resulting registry (:mod:`scopes.consistency`) before anything is written.

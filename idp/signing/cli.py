@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 import keys
 from idp import signing
-from idp.cli import echo_json
+from idp.console import echo_json
 
 group = AppGroup("keys", help="Signing keys: list, rotate, retire.")
 

@@ -4,7 +4,8 @@
 - :mod:`.authorize`, :mod:`.login`, :mod:`.consent`, :mod:`.logout`: the citizen's way
   through an authorization; :mod:`.pending` keeps the request between those pages.
 - :mod:`.account`: "Mes échanges de données"; :mod:`.language`: the language switch.
-- :mod:`.discovery`: ``/.well-known``.
+- :mod:`.discovery`: ``/.well-known``; :mod:`.api`: the registry API, ``/api/v1``.
+- :mod:`.json_errors`: JSON error answers, through the protocol's renderer.
 """
 
 from flask import Flask
@@ -14,8 +15,7 @@ def register_blueprints(app: Flask) -> None:
     from idp.datapass import views as datapass
     from idp.demo import views as demo
     from idp.demo.data_provider import views as demo_provider
-    from idp.registry import api
-    from idp.views import account, authorize, consent, discovery, language, login, logout, oauth
+    from idp.views import account, api, authorize, consent, discovery, language, login, logout, oauth
 
     for module in (
         discovery,

@@ -10,7 +10,7 @@ import pytest
 from idp.extensions import db
 from idp.models import AccessTokenRecord, Habilitation, RevokedAccessToken
 from tests.idp.conftest import IDENTITY_SCOPES
-from tests.idp.registry.api.conftest import (
+from tests.idp.views.api.conftest import (
     bearer,
     client_credentials_token,
     make_manager,

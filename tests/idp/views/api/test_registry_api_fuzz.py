@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from idp.extensions import db
 from idp.models import Habilitation
 from idp.registry.transfer import export_document
-from tests.idp.registry.api.conftest import bearer, table_counts
+from tests.idp.views.api.conftest import bearer, table_counts
 
 FUZZ = settings(
     max_examples=150,

@@ -16,7 +16,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema
 
-from idp.registry.api.schemas import ErrorSchema
+from idp.views.api.schemas import ErrorSchema
 
 TITLE = "idp scope registry API"
 VERSION = "1.0.0"

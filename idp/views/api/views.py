@@ -2,7 +2,7 @@
 
 Each view parses its input with a marshmallow schema, calls :mod:`idp.registry.admin`, and
 renders the result. Errors are OAuth-style JSON (RFC 6749 §5.2 names): a malformed body is a
-400 ``invalid_request`` with ``errors`` by field; see :mod:`idp.registry.api.auth` for 401/403.
+400 ``invalid_request`` with ``errors`` by field; see :mod:`idp.views.api.auth` for 401/403.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from idp.oauth2.bearer import BearerTokenError
 from idp.oauth2.http import error_response
 from idp.registry import admin, store
 from idp.registry.admin import SCOPE_PATH, RegistryAdminError
-from idp.registry.api.auth import require_registry_writer
-from idp.registry.api.openapi import openapi_document, operation
-from idp.registry.api.schemas import (
+from idp.views.api.auth import require_registry_writer
+from idp.views.api.openapi import openapi_document, operation
+from idp.views.api.schemas import (
     DeprecationSchema,
     ProviderDetailSchema,
     ProviderListSchema,

@@ -1,7 +1,7 @@
 """The scope registry API (``/api/v1``): its blueprint, exempt from CSRF (bearer tokens, no cookies)."""
 
 from idp.extensions import csrf
-from idp.registry.api.views import bp
+from idp.views.api.views import bp
 
 csrf.exempt(bp)
 
