@@ -19,8 +19,9 @@ from urllib.parse import urlencode
 from werkzeug.test import EnvironBuilder
 
 from bench.fixtures import basic
-from idp import create_app, database
+from idp import create_app
 from idp.clients.admin import ClientSettings, create_client
+from idp.operations.embedded import prepare_embedded
 from idp.registry.transfer import import_registry_file
 
 
@@ -69,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"INSTANCE_PATH": tmp, "ACCESS_TOKEN_LIFETIME": 3600})
-        database.prepare_embedded(app)
+        prepare_embedded(app)
         with app.app_context():
             import_registry_file()
             service, secret = create_client(

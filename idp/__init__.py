@@ -26,7 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from idp.extensions import babel, csrf, db, migrate
     from idp.i18n import current_language, select_locale
     from idp.oauth2 import init_oauth2
-    from idp.views import cookie_session, register_blueprints
+    from idp.views import cookie_session
 
     db.init_app(app)
     migrate.init_app(
@@ -44,3 +44,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["current_language"] = current_language
     hotpath.install(app)
     return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Every blueprint: the Flask views (:mod:`idp.views`) and the features' own views."""
+    from idp.datapass import views as datapass
+    from idp.demo import views as demo
+    from idp.demo.data_provider import views as demo_provider
+    from idp.views import account, api, authorize, consent, discovery, language, login, logout, oauth
+
+    for module in (
+        discovery, oauth, authorize, login, consent, logout, account, language, api, datapass, demo,
+        demo_provider,
+    ):  # fmt: skip
+        app.register_blueprint(module.bp)

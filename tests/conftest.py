@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from idp import create_app, database
+from idp import create_app
 from idp.extensions import db
+from idp.operations.embedded import prepare_embedded
 from idp.registry.transfer import import_registry_file
 
 
@@ -31,7 +32,7 @@ def template_instance(tmp_path_factory) -> Path:
     """One migrated instance (schema, keys, secrets, registry) copied by every test."""
     path = tmp_path_factory.mktemp("template") / "instance"
     application = create_app({**BASE_SETTINGS, "INSTANCE_PATH": str(path)})
-    database.prepare_embedded(application)
+    prepare_embedded(application)
     with application.app_context():
         import_registry_file()
         db.engine.dispose()

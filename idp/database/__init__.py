@@ -45,16 +45,6 @@ def upgrade_schema(app: Flask) -> None:
         upgrade(directory=MIGRATIONS_DIR)
 
 
-def prepare_embedded(app: Flask) -> None:
-    """The embedded default creates its schema and a first key set when missing."""
-    from idp import signing
-
-    if app.config["EMBEDDED_DATABASE"]:
-        upgrade_schema(app)
-    with app.app_context():
-        signing.ensure_keys()
-
-
 def commit_request() -> None:
     """Commit the request's ORM session, if it has one: a read-only request never made one.
 

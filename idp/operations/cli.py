@@ -8,9 +8,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from idp import database
 from idp.console import echo_json
 from idp.operations import purge, serving
+from idp.operations.embedded import prepare_embedded
 
 
 @click.command("serve")
@@ -23,7 +23,7 @@ from idp.operations import purge, serving
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None, threads: int | None) -> None:
     """Serve with the production WSGI server (Granian)."""
-    database.prepare_embedded(current_app._get_current_object())
+    prepare_embedded(current_app._get_current_object())
     serving.serve(host, port, workers or serving.default_workers(), threads or serving.DEFAULT_THREADS)
 
 

@@ -17,6 +17,7 @@ from idp import create_app, database
 from idp.clients.admin import ClientSettings, create_client
 from idp.extensions import db
 from idp.models import RevokedAccessToken
+from idp.operations.embedded import prepare_embedded
 from idp.registry.transfer import import_registry_file
 
 pytestmark = pytest.mark.skipif(not postgres.available(), reason="PostgreSQL is not installed")
@@ -37,7 +38,7 @@ def database_url():
 def app(tmp_path, database_url):
     application = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": database_url, "TESTING": True})
     database.upgrade_schema(application)
-    database.prepare_embedded(application)
+    prepare_embedded(application)
     with application.app_context():
         import_registry_file()
     yield application
