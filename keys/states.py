@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from keys.algorithms import SUPPORTED_ALGORITHMS, check_algorithm
 from keys.errors import KeyStateError
@@ -78,20 +78,27 @@ def plan_rotation(
     passphrase: str | bytes,
     now: datetime,
     algs: Iterable[str] | None = None,
+    min_next_age: timedelta = timedelta(0),
 ) -> list[KeyRecord]:
     """Return the full list of records after rotating the keys of ``algs``.
 
-    For each alg: the NEXT key becomes ACTIVE (``activated_at=now``), the
-    ACTIVE key becomes RETIRED (``retired_at=now``) and a fresh key becomes
-    NEXT. ``algs`` defaults to every alg that has an ACTIVE or NEXT key.
+    For each alg: the NEXT key becomes ACTIVE (``activated_at=now``), the ACTIVE key becomes
+    RETIRED (``retired_at=now``) and a fresh key becomes NEXT. ``algs`` defaults to every alg
+    that has an ACTIVE or NEXT key.
 
-    If an alg has no NEXT key (it was retired, or the alg is new), a fresh key
-    is generated and activated directly. That key was never published ahead
-    of use, so relying parties with a cached JWKS will have to refetch it
-    (OpenID Connect Core §10.1.1) — a rotation with a NEXT key avoids that.
+    A key is published in the JWKS before it signs, always (OpenID Connect Core §10.1.1:
+    relying parties cache the key set):
 
-    Retired keys are returned unchanged. Existing records keep their order;
-    new records are appended.
+    * a NEXT key is promoted only once it has been published for ``min_next_age`` (the time
+      every cache takes to hold it); a younger one raises :class:`KeyStateError`;
+    * an alg that has an ACTIVE key but no NEXT key (its NEXT was retired or promoted by
+      :func:`plan_retire`) only gets a fresh NEXT key: the ACTIVE key goes on signing, and
+      the next rotation promotes the new key;
+    * an alg with no key at all (a new alg) gets an ACTIVE and a NEXT key, as the first key
+      set does: nothing can have cached a key of it.
+
+    Retired keys are returned unchanged. Existing records keep their order; new records are
+    appended.
     """
     now = utc(now)
     _check_unique_kids(records)
@@ -103,11 +110,17 @@ def plan_rotation(
         check_algorithm(alg)
         active = _find(records, alg, KeyState.ACTIVE)
         nxt = _find(records, alg, KeyState.NEXT)
-        if active is not None:
-            result[result.index(active)] = replace(active, state=KeyState.RETIRED, retired_at=now)
         if nxt is not None:
+            if min_next_age and now - nxt.created_at < min_next_age:
+                ready = nxt.created_at + min_next_age
+                raise KeyStateError(
+                    f"the next {alg} key {nxt.kid} is not published long enough to sign: "
+                    f"rotate after {ready:%Y-%m-%d %H:%M:%S} UTC"
+                )
+            if active is not None:
+                result[result.index(active)] = replace(active, state=KeyState.RETIRED, retired_at=now)
             result[result.index(nxt)] = replace(nxt, state=KeyState.ACTIVE, activated_at=now)
-        else:
+        elif active is None:
             appended.append(_fresh(alg, passphrase, KeyState.ACTIVE, now))
         appended.append(_fresh(alg, passphrase, KeyState.NEXT, now))
     return result + appended

@@ -9,7 +9,7 @@ from idp.oauth2.http import EndpointResponse, OAuthRequest, json_response
 JWKS_MEDIA_TYPE = "application/jwk-set+json"
 #: Caches may keep it a minute: keys are published before they sign, and stay published
 #: after, for far longer than that (:mod:`keys.publication`).
-JWKS_HEADERS = (("Cache-Control", "public, max-age=60"),)
+JWKS_HEADERS = (("Cache-Control", f"public, max-age={signing.JWKS_MAX_AGE_SECONDS}"),)
 
 
 def endpoint(_request: OAuthRequest) -> EndpointResponse:

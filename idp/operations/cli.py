@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+import keys
 from idp.console import echo_json
 from idp.operations import purge, serving
 from idp.operations.embedded import prepare_embedded
@@ -23,7 +24,10 @@ from idp.operations.embedded import prepare_embedded
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None, threads: int | None) -> None:
     """Serve with the production WSGI server (Granian)."""
-    prepare_embedded(current_app._get_current_object())
+    try:
+        prepare_embedded(current_app._get_current_object())
+    except keys.KeyManagementError as error:
+        raise click.ClickException(str(error)) from error
     serving.serve(host, port, workers or serving.default_workers(), threads or serving.DEFAULT_THREADS)
 
 

@@ -14,8 +14,13 @@ from idp.database import upgrade_schema
 
 
 def prepare_embedded(app: Flask) -> None:
-    """The embedded default creates its schema; any set-up creates a first key set if missing."""
+    """The embedded default creates its schema; any set-up creates a first key set if missing.
+
+    The stored keys must decrypt with ``IDP_KEYS_PASSPHRASE``: a wrong passphrase stops the
+    start here (:class:`keys.KeyDecryptionError`), not every request after it.
+    """
     if app.config["EMBEDDED_DATABASE"]:
         upgrade_schema(app)
     with app.app_context():
         signing.ensure_keys()
+        signing.check_passphrase(signing.load_records())

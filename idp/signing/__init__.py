@@ -1,17 +1,31 @@
 """Signing keys in the database and the per-process key ring that signs with them.
 
 The key material, its states and the JWKS rules live in the framework-free ``keys``
-package; this package stores the records and caches the ring per process.
+package; this package stores the records (:mod:`.store`) and caches the ring per process
+(:mod:`.keyring`). ``idp keys``: :mod:`.cli`.
 """
 
-from idp.signing.keyring import (
+from idp.signing.keyring import keyring, public_jwks
+from idp.signing.store import (
+    JWKS_MAX_AGE_SECONDS,
+    check_passphrase,
     ensure_keys,
-    keyring,
     load_records,
     max_token_lifetime,
-    public_jwks,
+    publication_delay,
     retire,
     rotate,
 )
 
-__all__ = ["ensure_keys", "keyring", "load_records", "max_token_lifetime", "public_jwks", "retire", "rotate"]
+__all__ = [
+    "JWKS_MAX_AGE_SECONDS",
+    "check_passphrase",
+    "ensure_keys",
+    "keyring",
+    "load_records",
+    "max_token_lifetime",
+    "public_jwks",
+    "publication_delay",
+    "retire",
+    "rotate",
+]

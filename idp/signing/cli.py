@@ -38,9 +38,17 @@ def keys_list(as_json: bool) -> None:
 
 @group.command("rotate")
 def keys_rotate() -> None:
-    """NEXT becomes ACTIVE, ACTIVE becomes RETIRED, a new NEXT is generated."""
+    """NEXT becomes ACTIVE, ACTIVE becomes RETIRED, a new NEXT is generated.
+
+    A NEXT key signs only once published long enough for every cache to hold it; an
+    algorithm without a NEXT key only gets one (rotate again later to promote it).
+    """
     signing.ensure_keys()
-    for record in signing.rotate():
+    try:
+        records = signing.rotate()
+    except keys.KeyManagementError as error:
+        raise click.ClickException(str(error)) from error
+    for record in records:
         click.echo(f"{record.kid}  {record.alg:5}  {record.state.value}")
 
 

@@ -26,6 +26,7 @@ PASSPHRASE = "test-passphrase-not-secret"
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 T1 = T0 + timedelta(days=30)
 T2 = T1 + timedelta(days=30)
+T3 = T2 + timedelta(days=30)
 
 
 def by_state(records, alg):
@@ -146,17 +147,35 @@ def test_rotation_of_selected_algs_leaves_the_others_alone(initial):
     assert len(by_state(rotated, "RS256")[KeyState.RETIRED]) == 1
 
 
-def test_rotation_without_next_key_activates_a_fresh_key_directly(es_only):
+def test_rotation_without_next_key_only_creates_one_the_active_key_goes_on(es_only):
+    """A key never published does not sign: without a NEXT key, rotation makes one and stops."""
     next_kid = by_state(es_only, "ES256")[KeyState.NEXT][0]
     old_active = by_state(es_only, "ES256")[KeyState.ACTIVE][0]
     without_next = plan_retire(es_only, next_kid, T1)
     rotated = plan_rotation(without_next, PASSPHRASE, T2)
     table = by_state(rotated, "ES256")
-    assert sorted(table[KeyState.RETIRED]) == sorted([next_kid, old_active])
-    (active,) = table[KeyState.ACTIVE]
-    assert active not in (next_kid, old_active)
-    assert find(rotated, active).created_at == find(rotated, active).activated_at == T2
-    assert len(table[KeyState.NEXT]) == 1
+    assert table[KeyState.RETIRED] == [next_kid]
+    assert table[KeyState.ACTIVE] == [old_active]
+    (new_next,) = table[KeyState.NEXT]
+    assert find(rotated, new_next).created_at == T2
+    promoted = by_state(plan_rotation(rotated, PASSPHRASE, T3), "ES256")
+    assert promoted[KeyState.ACTIVE] == [new_next]
+
+
+def test_retiring_the_active_key_then_rotating_never_activates_an_unpublished_key(es_only):
+    active = by_state(es_only, "ES256")[KeyState.ACTIVE][0]
+    retired = plan_retire(es_only, active, T1)  # the NEXT (published since T0) signs now
+    rotated = plan_rotation(retired, PASSPHRASE, T2)
+    (signing,) = by_state(rotated, "ES256")[KeyState.ACTIVE]
+    assert find(rotated, signing).created_at == T0
+
+
+def test_a_next_key_younger_than_the_publication_delay_is_not_promoted(es_only):
+    once = plan_rotation(es_only, PASSPHRASE, T1)
+    with pytest.raises(KeyStateError, match="not published long enough"):
+        plan_rotation(once, PASSPHRASE, T1 + timedelta(seconds=30), min_next_age=timedelta(minutes=2))
+    twice = plan_rotation(once, PASSPHRASE, T1 + timedelta(minutes=2), min_next_age=timedelta(minutes=2))
+    assert by_state(twice, "ES256")[KeyState.ACTIVE] == by_state(once, "ES256")[KeyState.NEXT]
 
 
 def test_rotation_of_a_new_alg_creates_active_and_next(es_only):
