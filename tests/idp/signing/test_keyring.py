@@ -92,6 +92,10 @@ def test_keys_cli(runner):
 def test_a_next_key_published_moments_ago_does_not_sign_yet(app, runner):
     """A key signs only once every cache holds it: the workers' (KEYS_CACHE_SECONDS) and a
     relying party's copy of /jwks (its max-age)."""
+    with app.app_context():
+        for row in db.session.scalars(db.select(SigningKey).where(SigningKey.state == "next")):
+            row.created_at = utcnow()  # published just now
+        db.session.commit()
     result = runner.invoke(args=["keys", "rotate"])
     assert result.exit_code == 1
     assert "not published long enough" in result.output
