@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -43,6 +44,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     app.jinja_env.globals["current_language"] = current_language
     hotpath.install(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Client addresses and scheme from the trusted proxies' X-Forwarded-For and
+        # X-Forwarded-Proto (Werkzeug's ProxyFix), in front of both adapters.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

@@ -45,10 +45,17 @@ DEFAULTS: dict[str, Any] = {
     "PAIRWISE_SALT": "",
     # Largest request body accepted, in bytes (oversized input gets 413).
     "MAX_CONTENT_LENGTH": 64 * 1024,
-    # Sign-in throttling: failures allowed per window, per account and per IP.
-    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    # Sign-in throttling (idp.citizens.throttle): failures per window that hold one account
+    # from one address, and one address; the account-wide count past which each failure
+    # holds its (account, address) for a few seconds. Never a lock of the account itself.
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP": 5,
     "LOGIN_MAX_FAILURES_PER_IP": 20,
+    "LOGIN_ACCOUNT_FRICTION_FAILURES": 10,
+    "LOGIN_FRICTION_SECONDS": 10,
     "LOGIN_THROTTLE_WINDOW": 15 * 60,
+    # Reverse proxies in front of the server whose X-Forwarded-For and X-Forwarded-Proto
+    # are believed (Werkzeug's ProxyFix). 0: the headers are ignored, the peer is the client.
+    "TRUSTED_PROXIES": 0,
     # eIDAS level (acr) reached by the local password sign-in.
     "LOCAL_LOGIN_ACR": "eidas1",
     # Answer the machine endpoints (idp.oauth2.endpoints) in front of Flask (idp.hotpath).
@@ -57,6 +64,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 INT_SETTINGS = [key for key, value in DEFAULTS.items() if type(value) is int]
+#: Integer settings for which 0 is meaningful; every other one must be positive.
+ZERO_ALLOWED = frozenset({"TRUSTED_PROXIES"})
 BOOL_SETTINGS = [key for key, value in DEFAULTS.items() if type(value) is bool]
 
 
@@ -128,7 +137,7 @@ def validate_config(config: dict[str, Any]) -> None:
             config[key] = int(config[key])
         except (TypeError, ValueError) as exc:
             raise ConfigurationError(f"IDP_{key} must be an integer") from exc
-        if config[key] <= 0:
+        if config[key] < 0 or (config[key] == 0 and key not in ZERO_ALLOWED):
             raise ConfigurationError(f"IDP_{key} must be positive")
     for key in BOOL_SETTINGS:
         if not isinstance(config[key], bool):

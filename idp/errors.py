@@ -3,8 +3,9 @@
 Protocol errors are rendered by the endpoints (:func:`idp.oauth2.http.error_response`);
 what reaches here is an HTTP error of routing (404, 405, 413), a form's CSRF failure, an
 unavailable database (503 ``temporarily_unavailable`` with ``Retry-After``, so that callers
-retry), or a bug (500 ``server_error``, logged with its trace, never shown). The lean path
-(:mod:`idp.hotpath`) answers its own with the same :func:`unavailable` and :func:`unexpected`.
+retry; a value the database refuses is the request's fault, 400), or a bug (500
+``server_error``, logged with its trace, never shown). The lean path (:mod:`idp.hotpath`)
+answers its own with the same :func:`database_error` and :func:`unexpected`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from idp.database import is_data_error
 from idp.extensions import db
 from idp.oauth2.http import JSONError, error_response
 from idp.oauth2.paths import ENDPOINT_PATHS
@@ -58,6 +60,20 @@ def unavailable() -> JSONError:
     )
 
 
+def refused_value() -> JSONError:
+    """A value the database cannot store (:func:`idp.database.is_data_error`)."""
+    return JSONError(400, "invalid_request", "a value is malformed or too long")
+
+
+def database_error(error: Exception) -> JSONError:
+    """A database error as an answer: a refused value is a 400, anything else a 503."""
+    if is_data_error(error):
+        log.warning("database refused a value: %s", type(error).__name__)
+        return refused_value()
+    log.error("database unavailable: %s", type(error).__name__)
+    return unavailable()
+
+
 def unexpected() -> JSONError:
     return JSONError(500, "server_error", "an unexpected error occurred")
 
@@ -87,10 +103,9 @@ def init_app(app: Flask) -> None:
         return _respond(JSONError(status, HTTP_ERROR_CODES.get(status, "invalid_request"), description))
 
     @app.errorhandler(DBAPIError)
-    def database_unavailable(error: DBAPIError):
+    def database_failed(error: DBAPIError):
         db.session.rollback()
-        log.error("database unavailable: %s", type(error).__name__)
-        return _respond(unavailable())
+        return _respond(database_error(error))
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

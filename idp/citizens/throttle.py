@@ -1,64 +1,112 @@
-"""Sign-in brute-force limiting, per account and per IP address (RFC 9700 §4.6 spirit; OWASP
-Authentication Cheat Sheet "account lockout").
+"""Sign-in throttling that slows password guessing and never locks a citizen out.
 
-Counters live in the ``login_throttles`` table so that every instance shares them. Each key
-counts failures within a window of ``LOGIN_THROTTLE_WINDOW`` seconds; reaching the limit locks
-the key for one window. While locked, the password is not even checked, and the citizen is
-told when to retry. Counts are updated with single atomic statements, so concurrent failures
-on several instances are all counted.
+OWASP's Authentication Cheat Sheet warns that an account lockout lets anyone who knows a
+username lock its owner out. So nothing here refuses an account as a whole. Failures are
+counted in windows of ``LOGIN_THROTTLE_WINDOW`` seconds (900) on three keys, in the
+``login_throttles`` table shared by every instance:
+
+- **the address**, ``ip:<address>``: ``LOGIN_MAX_FAILURES_PER_IP`` (20) failures hold that
+  address for the rest of the window, so that one address cannot guess across accounts;
+- **the account from that address**, ``pair:<account>:<address>``:
+  ``LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP`` (5) failures hold that account *from that address
+  only*: the citizen elsewhere is not affected;
+- **the account**, ``account:<account>``: counted, never holding. Past
+  ``LOGIN_ACCOUNT_FRICTION_FAILURES`` (10), every further failure on the account holds its
+  (account, address) pair for ``LOGIN_FRICTION_SECONDS`` (10): guessing spread over many
+  addresses slows to one try per address every few seconds, and the citizen, at worst,
+  waits that long once after a typo.
+
+A browser that has signed in to the account before carries a signed **device cookie**
+(OWASP's "device cookies"). Its attempts on that account count on their own key,
+``device:<account>:<id>``, with the pair's limit, and skip the address hold and the
+friction: a citizen who shares an address with an attacker (a proxy, a NAT) still signs in.
+
+While a key holds, the password is not even checked, and the page says when to retry
+(``Retry-After``, RFC 9110 §10.2.3). Usernames are hashed: no personal data in the table.
+Counts are updated with single atomic statements, so concurrent failures on several
+instances are all counted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from flask import current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from idp.extensions import db
 from idp.models import LoginThrottle, utcnow
 
+DEVICE_COOKIE = "idp_device"
+#: How long a browser stays known for the accounts signed in from it.
+DEVICE_COOKIE_SECONDS = 365 * 24 * 3600
+#: Accounts one device cookie remembers (a shared family computer), newest kept.
+DEVICE_ACCOUNTS = 8
+
 
 @dataclass(frozen=True)
-class ThrottleKey:
-    """One counter: its table key and the number of failures allowed per window."""
+class SignInAttempt:
+    """The keys one sign-in attempt is counted on, and whether it comes from a known device."""
 
-    key: str
-    limit: int
+    account: str
+    address: str
+    pair: str
+    trusted_device: bool
+
+    @property
+    def holding_keys(self) -> list[str]:
+        """The keys whose hold stops this attempt before its password is checked."""
+        return [self.pair] if self.trusted_device else [self.pair, self.address]
 
 
-class SignInCounters(NamedTuple):
-    """The two counters a sign-in attempt is charged to."""
-
-    account: ThrottleKey
-    ip: ThrottleKey
+def account_hash(username: str) -> str:
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()
 
 
-def counters_for(username: str) -> SignInCounters:
-    """The account counter (username hashed: no personal data in the table) and the IP's."""
-    config = current_app.config
-    account = hashlib.sha256(username.strip().lower().encode()).hexdigest()
-    return SignInCounters(
-        ThrottleKey(f"account:{account}", config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-        ThrottleKey(f"ip:{request.remote_addr or 'unknown'}", config["LOGIN_MAX_FAILURES_PER_IP"]),
-    )
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="idp-device")
+
+
+def _device() -> dict | None:
+    """The signed device cookie of this browser: ``{"id", "accounts"}``, or None."""
+    value = request.cookies.get(DEVICE_COOKIE)
+    if not value:
+        return None
+    try:
+        device = _device_serializer().loads(value)
+    except BadSignature:
+        return None
+    if not isinstance(device, dict) or not isinstance(device.get("accounts"), list):
+        return None
+    return device
+
+
+def attempt_for(username: str) -> SignInAttempt:
+    """The counters of a sign-in attempt to ``username`` from this request."""
+    account = account_hash(username)
+    address = request.remote_addr or "unknown"
+    device = _device()
+    if device is not None and account[:16] in device["accounts"]:
+        return SignInAttempt(f"account:{account}", f"ip:{address}", f"device:{account}:{device['id']}", True)
+    return SignInAttempt(f"account:{account}", f"ip:{address}", f"pair:{account}:{address}", False)
 
 
 def _window() -> timedelta:
     return timedelta(seconds=current_app.config["LOGIN_THROTTLE_WINDOW"])
 
 
-def locked_until(counters: SignInCounters) -> datetime | None:
-    """The latest end of lock among ``counters``, or None when sign-in may be tried."""
+def held_until(attempt: SignInAttempt) -> datetime | None:
+    """When the latest hold on this attempt's keys ends, or None when it may be tried."""
     now = utcnow()
     ends = db.session.scalars(
         db.select(LoginThrottle.locked_until).where(
-            LoginThrottle.key.in_([item.key for item in counters]), LoginThrottle.locked_until > now
+            LoginThrottle.key.in_(attempt.holding_keys), LoginThrottle.locked_until > now
         )
     ).all()
     return max(ends) if ends else None
@@ -89,27 +137,51 @@ def _count_failure(key: str, now: datetime) -> int:
     raise RuntimeError(f"could not count a sign-in failure on {key}")
 
 
-def record_failure(counters: SignInCounters) -> datetime | None:
-    """Count a failed sign-in on both counters; returns the lock end if one is now locked."""
+def _hold(key: str, until: datetime) -> None:
+    """Hold ``key`` until ``until`` at least (a longer hold already there stays)."""
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key)
+        .where((LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until < until))
+        .values(locked_until=until)
+    )
+
+
+def record_failure(attempt: SignInAttempt) -> datetime | None:
+    """Count a failed sign-in; returns the end of the hold it starts on this attempt, if any."""
+    config = current_app.config
     now = utcnow()
-    lock_end = None
-    for item in counters:
-        if _count_failure(item.key, now) >= item.limit:
-            lock_end = now + _window()
-            db.session.execute(
-                update(LoginThrottle).where(LoginThrottle.key == item.key).values(locked_until=lock_end)
-            )
+    holds: list[datetime] = []
+    if _count_failure(attempt.pair, now) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP"]:
+        holds.append(now + _window())
+    if not attempt.trusted_device:
+        if _count_failure(attempt.address, now) >= config["LOGIN_MAX_FAILURES_PER_IP"]:
+            _hold(attempt.address, now + _window())
+            holds.append(now + _window())
+        if _count_failure(attempt.account, now) > config["LOGIN_ACCOUNT_FRICTION_FAILURES"]:
+            holds.append(now + timedelta(seconds=config["LOGIN_FRICTION_SECONDS"]))
+    if holds:
+        _hold(attempt.pair, max(holds))
     db.session.commit()
-    return lock_end
+    return max(holds) if holds else None
 
 
-def record_success(account: ThrottleKey) -> None:
-    """A correct password clears the account's counter. The IP's counter is kept, so that
-    one known account cannot be used to reset an attack on others."""
-    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == account.key))
+def record_success(attempt: SignInAttempt) -> None:
+    """A correct password clears this attempt's own key (pair or device). The address's and
+    the account's counts are kept: one known account cannot reset an attack on others, and
+    a correct password does not end the friction on an account under attack."""
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == attempt.pair))
     db.session.commit()
 
 
-def retry_after_seconds(lock_end: datetime) -> int:
-    """Whole seconds until ``lock_end`` (for ``Retry-After``, RFC 9110 §10.2.3), at least 1."""
-    return max(1, math.ceil((lock_end - utcnow()).total_seconds()))
+def device_cookie(username: str) -> str:
+    """The device cookie to set after a sign-in: this browser now knows ``username``."""
+    device = _device() or {"id": secrets.token_urlsafe(12), "accounts": []}
+    account = account_hash(username)[:16]
+    accounts = [item for item in device["accounts"] if item != account][-(DEVICE_ACCOUNTS - 1) :]
+    return _device_serializer().dumps({"id": device["id"], "accounts": [*accounts, account]})
+
+
+def retry_after_seconds(until: datetime) -> int:
+    """Whole seconds until ``until`` (for ``Retry-After``, RFC 9110 §10.2.3), at least 1."""
+    return max(1, math.ceil((until - utcnow()).total_seconds()))

@@ -17,6 +17,14 @@ class UserError(ValueError):
     pass
 
 
+def find_user(username: str) -> User | None:
+    """The citizen of ``username``; a name no account can have (empty, too long, with control
+    characters such as NUL) finds nobody without a query."""
+    if not username or len(username) > 255 or not username.isprintable():
+        return None
+    return db.session.scalar(db.select(User).where(User.username == username))
+
+
 def create_user(
     *,
     username: str,

@@ -20,7 +20,14 @@ _VERSION = select(Client.id, cast(Client.updated_at, String).label("updated_at")
 
 
 def _usable_id(client_id: object) -> bool:
-    return isinstance(client_id, str) and bool(client_id) and len(client_id) <= 64
+    """A client id we could have issued: a short printable string (RFC 6749 Appendix A
+    VSCHAR); anything else, a NUL byte included, simply finds nothing."""
+    return (
+        isinstance(client_id, str)
+        and 0 < len(client_id) <= 64
+        and client_id.isprintable()
+        and client_id.isascii()
+    )
 
 
 def find_client(client_id: object) -> Client | None:

@@ -59,3 +59,10 @@ def rollback_request() -> None:
     """Roll the request's ORM session back, if it has one."""
     if db.session.registry.has():
         db.session.rollback()
+
+
+def is_data_error(error: BaseException) -> bool:
+    """A value the database refuses (PEP 249 ``DataError``: too long, out of range, a NUL
+    byte), from SQLAlchemy or straight from the driver: the request's fault, not an outage."""
+    cause = getattr(error, "orig", None) or error
+    return any(kind.__name__ == "DataError" for kind in type(cause).__mro__)

@@ -26,7 +26,7 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError
 
 from idp.database import rollback_request
-from idp.errors import unavailable, unexpected
+from idp.errors import database_error, unexpected
 from idp.extensions import db
 from idp.hotpath.request import oauth_request
 from idp.oauth2.endpoints import MACHINE_ENDPOINTS
@@ -76,8 +76,7 @@ class LeanPath:
                 return error_response(error)
             except self.database_errors as error:
                 rollback_request()
-                log.error("database unavailable: %s", type(error).__name__)
-                return error_response(unavailable())
+                return error_response(database_error(error))
             except Exception:
                 rollback_request()
                 log.exception(

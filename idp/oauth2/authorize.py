@@ -21,7 +21,15 @@ from flask import current_app
 from idp.citizens.consents import covering_consent
 from idp.models import Consent, LoginSession
 from idp.models.clients import EIDAS_LEVELS
-from idp.oauth2.checks import Check, authlib, check_single_valued, echo, run_checks
+from idp.oauth2.checks import (
+    Check,
+    authlib,
+    check_single_valued,
+    echo,
+    malformed_parameter,
+    run_checks,
+    syntax_error,
+)
 from idp.oauth2.http import OAuthRequest
 from idp.oauth2.server import authorization_server
 
@@ -88,6 +96,25 @@ class AuthorizationContext:
 
 def check_no_repeated_parameter(ctx: AuthorizationContext) -> None:
     check_single_valued(ctx.request)
+
+
+#: What decides where an error may be sent (RFC 6749 §4.1.2.1): checked before the redirect.
+REDIRECT_PARAMETERS = ("client_id", "redirect_uri", "response_type")
+
+
+def check_redirect_syntax(ctx: AuthorizationContext) -> None:
+    """The parameters that name the client and its redirect URI follow their syntax; an
+    error here is shown to the citizen, since nothing says where to send it."""
+    name = malformed_parameter(ctx.request, REDIRECT_PARAMETERS)
+    if name is not None:
+        raise syntax_error(name)
+
+
+def check_syntax(ctx: AuthorizationContext) -> None:
+    """The other parameters follow their syntax; the error goes back to the client."""
+    name = malformed_parameter(ctx.request)
+    if name is not None:
+        raise syntax_error(name, redirect_uri=ctx.grant.redirect_uri, state=ctx.params.get("state"))
 
 
 def check_lengths(ctx: AuthorizationContext) -> None:
@@ -160,6 +187,9 @@ def check_acr_satisfiable(ctx: AuthorizationContext) -> None:
 #: it is redirected to the service provider with ``iss`` (RFC 9207).
 AUTHORIZE_CHECKS = (
     Check("no parameter is repeated (RFC 6749 §3.1)", check_no_repeated_parameter),
+    Check(
+        "client_id, redirect_uri, response_type follow their syntax (RFC 6749 App. A)", check_redirect_syntax
+    ),
     Check("Authlib validates the request (the next rows)", check_grant_request),
     authlib("response_type is code (RFC 6749 §3.1.1)", "get_authorization_grant"),
     authlib(
@@ -173,6 +203,7 @@ AUTHORIZE_CHECKS = (
     ),
     authlib("PKCE S256 code_challenge of 43 characters (RFC 7636 §4.3, RFC 9700 §2.1.1)", "CodeChallenge"),
     authlib("nonce is carried into the ID token (OIDC Core §3.1.2.1)", "OpenIDCode"),
+    Check("every other parameter follows its syntax (RFC 6749 Appendix A)", check_syntax),
     Check("free-text parameters are of bounded length", check_lengths),
     Check("request objects and other response modes are refused (OIDC Core §6)", check_unsupported_features),
     Check("prompt values are known, none alone (OIDC Core §3.1.2.1)", check_prompt),

@@ -10,6 +10,7 @@ that follows them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,57 @@ def echo(value: object, limit: int = 64) -> str:
     return safe_text(value, limit)
 
 
+#: RFC 6749 Appendix A (and RFC 7636 §4.1, OIDC Core §3.1.2.1) syntax of the parameters
+#: that Authlib may quote in an error: a value outside it is refused before anything echoes it.
+#: ``scope`` is not here: the registry's policy checks each key and names the malformed ones
+#: (:mod:`idp.oauth2.scope_policy`), as ``invalid_scope``.
+_VSCHAR = r"[\x20-\x7e]"
+_URI_REFERENCE = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"  # RFC 3986 §2: what a URI may hold
+_PKCE = r"[A-Za-z0-9\-._~]{43,128}"
+PARAMETER_SYNTAX = {
+    name: re.compile(pattern)
+    for name, pattern in {
+        "client_id": f"{_VSCHAR}+",
+        "response_type": r"[A-Za-z0-9_]+( [A-Za-z0-9_]+)*",
+        "state": f"{_VSCHAR}+",
+        "redirect_uri": _URI_REFERENCE,
+        "post_logout_redirect_uri": _URI_REFERENCE,
+        "grant_type": rf"[A-Za-z0-9\-._]+|{_URI_REFERENCE}",
+        "code": f"{_VSCHAR}+",
+        "refresh_token": f"{_VSCHAR}+",
+        "code_verifier": _PKCE,
+        "code_challenge": _PKCE,
+        "code_challenge_method": r"[A-Za-z0-9\-._~]+",
+        "nonce": f"{_VSCHAR}+",
+        "response_mode": r"[A-Za-z0-9_.]+",
+        "token_type_hint": r"[A-Za-z0-9_.]+",
+    }.items()
+}
+
+
+def malformed_parameter(request: OAuthRequest, names: Iterable[str] = PARAMETER_SYNTAX) -> str | None:
+    """The first of ``names`` whose value breaks its grammar; an empty value counts as absent."""
+    for name in names:
+        value = request.payload.data.get(name)
+        if value and PARAMETER_SYNTAX[name].fullmatch(value) is None:
+            return name
+    return None
+
+
+def syntax_error(name: str, **where) -> InvalidRequestError:
+    """The ``invalid_request`` for a malformed ``name``: it names the parameter, quotes nothing."""
+    return InvalidRequestError(
+        description=f"{name} does not follow its syntax (RFC 6749 Appendix A)", **where
+    )
+
+
+def check_parameter_syntax(request: OAuthRequest) -> None:
+    """Each known parameter matches its grammar (:data:`PARAMETER_SYNTAX`)."""
+    name = malformed_parameter(request)
+    if name is not None:
+        raise syntax_error(name)
+
+
 def check_form_encoded(request: OAuthRequest) -> None:
     """RFC 6749 §3.2, RFC 7009 §2.1, RFC 7662 §2.1: an ``application/x-www-form-urlencoded`` body."""
     if request.media_type != FORM_MEDIA_TYPE:
@@ -72,4 +124,5 @@ def check_single_valued(request: OAuthRequest) -> None:
 FORM_REQUEST_CHECKS = (
     Check("the body is form-encoded (RFC 6749 §3.2)", check_form_encoded),
     Check("no parameter is repeated (RFC 6749 §3.1)", check_single_valued),
+    Check("each parameter follows its syntax (RFC 6749 Appendix A)", check_parameter_syntax),
 )

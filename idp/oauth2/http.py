@@ -19,7 +19,7 @@ from functools import cached_property
 
 from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
-from authlib.oauth2.rfc6749.errors import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from werkzeug.datastructures import CombinedMultiDict, Headers, MultiDict
 
 #: RFC 6749 §5.1, RFC 7662 §2.2, OIDC Core §5.3.2: answers carrying tokens or personal data
@@ -221,9 +221,32 @@ def error_response(error: OAuth2Error) -> EndpointResponse:
 Endpoint = Callable[[OAuthRequest], EndpointResponse]
 
 
+#: How Authlib refuses to build an error whose description holds characters RFC 6749 §5.2
+#: forbids (``authlib.oauth2.base.OAuth2Error``): a ``ValueError`` starting so.
+_UNRENDERABLE = "Error description contains forbidden characters"
+
+
+def unrenderable_error(error: ValueError) -> OAuth2Error | None:
+    """The ``invalid_request`` to answer instead of an error Authlib could not build.
+
+    Our own descriptions are made safe where they quote the request (:func:`safe_text`), and
+    the parameters Authlib quotes are checked against their syntax first
+    (:data:`idp.oauth2.checks.PARAMETER_SYNTAX`); this catches what those missed, at the one
+    place errors are rendered, rather than answering 500.
+    """
+    if not str(error).startswith(_UNRENDERABLE):
+        return None
+    return InvalidRequestError("a parameter holds characters its syntax does not allow")
+
+
 def dispatch(endpoint: Endpoint, request: OAuthRequest) -> EndpointResponse:
     """Run ``endpoint``; an :class:`OAuth2Error` it raises becomes its error response."""
     try:
         return endpoint(request)
     except OAuth2Error as error:
         return error_response(error)
+    except ValueError as error:
+        substitute = unrenderable_error(error)
+        if substitute is None:
+            raise
+        return error_response(substitute)

@@ -12,6 +12,7 @@ from datetime import date
 from authlib.oauth2.rfc6749.errors import InvalidScopeError
 
 from idp.models import Client
+from idp.oauth2.http import safe_text
 from idp.registry.store import registry
 from scopes import InvalidScopeRequest, check_requested
 
@@ -23,7 +24,7 @@ def enforce_requested_scope(client: Client, requested: str | None) -> str:
     try:
         granted = check_requested(registry(), requested, client.allowed_scopes or [], date.today())
     except InvalidScopeRequest as problem:
-        raise InvalidScopeError(description=problem.description) from None
+        raise InvalidScopeError(description=safe_text(problem.description)) from None
     return " ".join(granted)
 
 

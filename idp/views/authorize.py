@@ -16,7 +16,7 @@ from idp.extensions import csrf
 from idp.oauth2 import authorization_server
 from idp.oauth2.authorize import AuthorizationContext, Step
 from idp.oauth2.authorize import authorize as authorize_request
-from idp.oauth2.http import error_response
+from idp.oauth2.http import error_response, unrenderable_error
 from idp.views import pending as pending_requests
 from idp.views.oauth import flask_response, oauth_request
 
@@ -44,6 +44,11 @@ def authorize():
         step = authorize_request(ctx)
     except OAuth2Error as error:
         return authorization_error(error)
+    except ValueError as error:
+        substitute = unrenderable_error(error)
+        if substitute is None:
+            raise
+        return authorization_error(substitute)
     if step is not None:
         pending_requests.remember(pending, ctx.grant.client.client_id, ctx.grant.request.scope)
         return redirect(url_for(STEP_PAGES[step]), code=303)

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import ngettext
 
 from idp.citizens import throttle
 from idp.citizens.passwords import hash_password, needs_rehash, verify_password
 from idp.citizens.sessions import start_login
+from idp.citizens.users import find_user
 from idp.clients.lookup import find_client
-from idp.extensions import db
 from idp.i18n import SESSION_LANGUAGE_KEY
 from idp.models import User
 from idp.oauth2.authorize import local_login_acr
@@ -37,13 +37,22 @@ def _sign_in(user: User) -> None:
     session.update(kept)
 
 
-def _login_page(client, username: str, status: int = 200, error: str | None = None, retry_after: int = 0):
-    retry_minutes = math.ceil(retry_after / 60)
-    retry_message = ngettext(
+def _retry_message(retry_after: int) -> str:
+    if retry_after < 60:
+        return ngettext(
+            "Vous pourrez réessayer dans %(num)d seconde.",
+            "Vous pourrez réessayer dans %(num)d secondes.",
+            retry_after,
+        )
+    return ngettext(
         "Vous pourrez réessayer dans %(num)d minute.",
         "Vous pourrez réessayer dans %(num)d minutes.",
-        retry_minutes,
+        math.ceil(retry_after / 60),
     )
+
+
+def _login_page(client, username: str, status: int = 200, error: str | None = None, retry_after: int = 0):
+    retry_message = _retry_message(retry_after)
     page = render_template(
         "login.html", client=client, username=username, error=error, retry_message=retry_message
     )
@@ -60,21 +69,35 @@ def login():
     if request.method == "GET":
         return _login_page(client, username)
 
-    counters = throttle.counters_for(username)
-    lock_end = throttle.locked_until(counters)
-    if lock_end is None:
-        user = db.session.scalar(db.select(User).where(User.username == username)) if username else None
+    attempt = throttle.attempt_for(username)
+    held = throttle.held_until(attempt)
+    if held is None:
+        user = find_user(username)
         password = request.form.get("password", "")
         if verify_password(user.password_hash if user else None, password) and user:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            throttle.record_success(counters.account)
+            throttle.record_success(attempt)
             _sign_in(user)
-            if interaction:
-                return redirect(interaction["return_to"], code=303)
-            return redirect(safe_local_path(request.args.get("next")) or url_for("account.index"), code=303)
-        lock_end = throttle.record_failure(counters)
-        if lock_end is None:
+            target = interaction["return_to"] if interaction else None
+            response = redirect(
+                target or safe_local_path(request.args.get("next")) or url_for("account.index"), 303
+            )
+            _remember_device(response, user.username)
+            return response
+        held = throttle.record_failure(attempt)
+        if held is None:
             return _login_page(client, username, 401, "invalid_credentials")
-    retry_after = throttle.retry_after_seconds(lock_end)
-    return _login_page(client, username, 429, "too_many_attempts", retry_after)
+    return _login_page(client, username, 429, "too_many_attempts", throttle.retry_after_seconds(held))
+
+
+def _remember_device(response, username: str) -> None:
+    """The device cookie (:mod:`idp.citizens.throttle`): HttpOnly, SameSite=Lax, Secure on https."""
+    response.set_cookie(
+        throttle.DEVICE_COOKIE,
+        throttle.device_cookie(username),
+        max_age=throttle.DEVICE_COOKIE_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
