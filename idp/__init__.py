@@ -54,6 +54,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     """Every blueprint: the Flask views (:mod:`idp.views`) and the features' own views."""
+    from idp.views import RowIdConverter
+
+    app.url_map.converters["row_id"] = RowIdConverter
     from idp.datapass import views as datapass
     from idp.demo import views as demo
     from idp.demo.data_provider import views as demo_provider

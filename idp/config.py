@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_ACCOUNT_FRICTION_FAILURES": 10,
     "LOGIN_FRICTION_SECONDS": 10,
     "LOGIN_THROTTLE_WINDOW": 15 * 60,
+    # Longest lifetime accepted on a private_key_jwt client assertion (RFC 7523 §3): its jti
+    # is kept until then to refuse a replay.
+    "CLIENT_ASSERTION_MAX_SECONDS": 300,
     # Reverse proxies in front of the server whose X-Forwarded-For and X-Forwarded-Proto
     # are believed (Werkzeug's ProxyFix). 0: the headers are ignored, the peer is the client.
     "TRUSTED_PROXIES": 0,

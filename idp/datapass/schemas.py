@@ -8,13 +8,17 @@ values are the domain objects of :mod:`idp.datapass.events`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from idp.datapass.events import Authorization, FormData, Organization, Snapshot
+from idp.models import Habilitation
 
 MODEL_TYPE_PATTERN = r"^authorization_request/[a-z0-9_]+$"
+#: Habilitation ids are the ``habilitations.id`` integer column (32 bits on PostgreSQL).
+ID_RANGE = validate.Range(min=1, max=2**31 - 1)
 
 
 class Identifier(fields.Field):
@@ -26,6 +30,36 @@ class Identifier(fields.Field):
         return str(value)
 
 
+class Descriptive(fields.String):
+    """Free text kept for the record (a title, an organisation's name), never a reason to refuse.
+
+    Control characters (NUL included, which PostgreSQL text cannot hold) become spaces, and
+    the text is cut at the column's ``length``: a delivery that must apply, a revocation
+    above all, is not refused because its title is too long for storage.
+    """
+
+    def __init__(self, length: int, **kwargs) -> None:
+        super().__init__(allow_none=True, load_default=None, **kwargs)
+        self.length = length
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> str | None:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        cleaned = "".join(char if char.isprintable() else " " for char in text).strip()
+        return cleaned[: self.length] or None
+
+
+class Dropped(fields.Field):
+    """An optional descriptive identifier (``public_id``, a SIRET): kept when it is valid for
+    its column, dropped (None) otherwise, never a reason to refuse the delivery."""
+
+    def __init__(self, pattern: str, **kwargs) -> None:
+        super().__init__(allow_none=True, load_default=None, **kwargs)
+        self.pattern = re.compile(pattern)
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> str | None:
+        return value if isinstance(value, str) and self.pattern.fullmatch(value) else None
+
+
 class LenientSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -33,7 +67,7 @@ class LenientSchema(Schema):
 
 class FormDataSchema(LenientSchema):
     scopes = fields.List(fields.String(validate=validate.Length(1, 255)), load_default=list)
-    intitule = fields.String(allow_none=True, load_default=None)
+    intitule = Descriptive(Habilitation.intitule.type.length)
     modalities = fields.List(fields.String(), allow_none=True, load_default=list)
     france_connect_authorization_id = Identifier(allow_none=True, load_default=None)
     france_connect_eidas = fields.String(allow_none=True, load_default=None)
@@ -68,8 +102,8 @@ class AuthorizationSchema(LenientSchema):
 
 
 class OrganizationSchema(LenientSchema):
-    name = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
-    siret = fields.String(allow_none=True, load_default=None, validate=validate.Regexp(r"^\d{14}$"))
+    name = Descriptive(Habilitation.organization_name.type.length)
+    siret = Dropped(r"\d{14}")
 
     @post_load
     def build(self, values: dict, **kwargs) -> Organization:
@@ -79,9 +113,9 @@ class OrganizationSchema(LenientSchema):
 class HabilitationSchema(LenientSchema):
     """An authorization request: the ``data`` of a delivery, or one item of an import file."""
 
-    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    public_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64))
-    state = fields.String(allow_none=True, load_default=None, validate=validate.Length(1, 32))
+    id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    public_id = Dropped(r"[\x21-\x7e]{1,64}")
+    state = Dropped(r"[a-z_]{1,32}")
     type = fields.String(allow_none=True, load_default=None)
     data = fields.Nested(FormDataSchema, allow_none=True, load_default=FormData)
     organization = fields.Nested(OrganizationSchema, allow_none=True, load_default=None)
@@ -113,10 +147,12 @@ class HabilitationSchema(LenientSchema):
 class EnvelopeSchema(LenientSchema):
     """What every delivery carries, whatever its event; enough to record it."""
 
-    event = fields.String(required=True, validate=validate.Length(1, 64))
-    fired_at = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    model_type = fields.String(required=True, validate=validate.Regexp(MODEL_TYPE_PATTERN))
-    model_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    event = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]{1,64}$"))
+    fired_at = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=2**63 - 1))
+    model_type = fields.String(
+        required=True, validate=[validate.Length(max=128), validate.Regexp(MODEL_TYPE_PATTERN)]
+    )
+    model_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
 
 
 class DeliverySchema(EnvelopeSchema):

@@ -9,7 +9,6 @@ retries anything else forever, so only a real problem gets another status.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
@@ -18,7 +17,7 @@ from marshmallow import ValidationError
 from idp.datapass.service import receive_delivery
 from idp.datapass.signature import SIGNATURE_HEADER, is_valid_signature
 from idp.extensions import csrf
-from idp.views.json_errors import json_error, marshmallow_errors
+from idp.views.json_errors import json_error, marshmallow_errors, read_json
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ def receive():
             f"{ENVIRONMENT_HEADER} must be {expected!r} on this server, got {presented!r}",
         )
     try:
-        payload = json.loads(raw_body)
+        payload = read_json(raw_body)
     except ValueError:
         return json_error(400, "invalid_request", "the body is not JSON", errors={"_schema": ["not JSON"]})
     if not isinstance(payload, dict):

@@ -14,6 +14,7 @@ credentials as form fields from any secret-based data provider.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from authlib.oauth2.rfc6749.errors import InvalidClientError
@@ -25,7 +26,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy.exc import IntegrityError
 
 from idp.extensions import db
-from idp.models import ClientAssertionJti, utcnow
+from idp.models import ClientAssertionJti
 from idp.models.clients import AUTH_METHODS, PRIVATE_KEY_JWT, SECRET_AUTH_METHODS
 from idp.oauth2.paths import endpoint_url
 from idp.oauth2.remote_jwks import remote_key_sets
@@ -47,6 +48,8 @@ ASSERTION_AUDIENCES = (
     "revocation_endpoint",
     "checktoken_endpoint",
 )
+#: RFC 7523 §3: seconds of clock skew allowed on client assertions (``exp``, ``nbf``).
+ASSERTION_LEEWAY_SECONDS = 30
 #: The failure answer never says why (unknown client, wrong secret, bad assertion), so that
 #: an endpoint does not reveal which client ids exist.
 FAILED = "client authentication failed"
@@ -64,14 +67,28 @@ class PrivateKeyJWTAuthentication(JWTBearerClientAssertion):
     def get_audiences(self) -> list[str]:
         return [current_app.config["ISSUER"], *(endpoint_url(name) for name in ASSERTION_AUDIENCES)]
 
+    def verify_claims(self, claims) -> None:
+        """RFC 7523 §3 items 4 and 5, before Authlib's checks: ``exp`` is an integer
+        NumericDate (RFC 7519 §2), and at most ``CLIENT_ASSERTION_MAX_SECONDS`` ahead.
+
+        An assertion valid for hours or years is a replayable credential: its ``jti`` would
+        have to be kept that long (item 7). So is one whose ``exp`` is not a whole number.
+        """
+        for name in ("exp", "iat", "nbf"):
+            value = claims.get(name)
+            if (name == "exp" or value is not None) and (type(value) is not int or not 0 < value < 2**53):
+                raise InvalidClientError(description=f"the assertion's {name} must be a NumericDate integer")
+        longest = current_app.config["CLIENT_ASSERTION_MAX_SECONDS"]
+        if claims["exp"] > time.time() + longest:
+            raise InvalidClientError(description=f"the assertion must expire within {longest} seconds")
+        super().verify_claims(claims)
+
     def validate_jti(self, claims, jti) -> bool:
-        """RFC 7523 §3 item 7: reject a reused ``jti`` (stored until the assertion expires)."""
-        if not isinstance(jti, str) or len(jti) > 255:
+        """RFC 7523 §3 item 7: reject a reused ``jti``, kept until the assertion expires
+        (its ``exp`` is a bounded integer: :meth:`verify_claims`)."""
+        if not isinstance(jti, str) or not 0 < len(jti) <= 255:
             return False
-        exp = claims.get("exp")
-        expires_at = (
-            datetime.fromtimestamp(int(exp), UTC) if isinstance(exp, int) else utcnow() + timedelta(hours=1)
-        )
+        expires_at = datetime.fromtimestamp(claims["exp"], UTC) + timedelta(seconds=ASSERTION_LEEWAY_SECONDS)
         try:
             with db.session.begin_nested():
                 db.session.add(

@@ -17,11 +17,13 @@ from flask import Flask, current_app
 from idp.clients.lookup import find_client_for_authentication
 from idp.models import Client
 from idp.oauth2 import grants, openid, tokens
-from idp.oauth2.client_auth import METHODS_BY_ENDPOINT, PrivateKeyJWTAuthentication, authentication_failed
+from idp.oauth2.client_auth import (
+    ASSERTION_LEEWAY_SECONDS,
+    METHODS_BY_ENDPOINT,
+    PrivateKeyJWTAuthentication,
+    authentication_failed,
+)
 from idp.oauth2.http import EndpointResponse, OAuthRequest, authlib_response, error_response
-
-#: RFC 7523 §3: seconds of clock skew allowed on client assertions.
-ASSERTION_LEEWAY = 30
 
 
 class IssuerParameter(_IssuerParameter):
@@ -79,7 +81,8 @@ def build_authorization_server(app: Flask) -> AuthorizationServer:
     server.register_grant(grants.RefreshTokenGrant)
     server.register_grant(grants.ClientCredentialsGrant)
     server.register_client_auth_method(
-        PrivateKeyJWTAuthentication.CLIENT_AUTH_METHOD, PrivateKeyJWTAuthentication(leeway=ASSERTION_LEEWAY)
+        PrivateKeyJWTAuthentication.CLIENT_AUTH_METHOD,
+        PrivateKeyJWTAuthentication(leeway=ASSERTION_LEEWAY_SECONDS),
     )
     server.issuer_parameter = IssuerParameter()
     server.register_extension(server.issuer_parameter)

@@ -62,7 +62,7 @@ def index():
     return render_template("account.html", user=login.user, exchanges=exchanges)
 
 
-@bp.post("/consents/<int:consent_id>/withdraw")
+@bp.post("/consents/<row_id:consent_id>/withdraw")
 def withdraw(consent_id: int):
     """POST only, with the CSRF token (CSRFProtect is global)."""
     login = current_login()

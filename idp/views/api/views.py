@@ -28,7 +28,7 @@ from idp.views.api.schemas import (
     ScopeQuerySchema,
     ScopeSchema,
 )
-from idp.views.json_errors import json_error, marshmallow_errors
+from idp.views.json_errors import json_error, marshmallow_errors, read_json
 from idp.views.oauth import flask_response, oauth_request
 from scopes import RegistryValidationError, ScopeDefinition
 
@@ -85,12 +85,19 @@ def refused(refusal: RegistryAdminError) -> Response:
 
 def _body(schema: Schema, *, optional: bool = False) -> dict[str, Any]:
     """The JSON object body validated by ``schema`` (an empty body is ``{}`` when optional)."""
-    if optional and not request.get_data():
+    raw = request.get_data()
+    if optional and not raw:
         return {}
-    data = request.get_json(silent=True)
+    try:
+        data = read_json(raw) if request.is_json else None
+    except ValueError:
+        data = None
     if not isinstance(data, dict):
         raise ValidationError({"_schema": ["the body must be a JSON object (application/json)"]})
-    return schema.load(data)
+    try:
+        return schema.load(data)
+    except RecursionError:
+        raise ValidationError({"_schema": ["the body is nested too deep"]}) from None
 
 
 def _scope_response(scope: ScopeDefinition, status: int = 200) -> Response:

@@ -128,10 +128,18 @@ def _with(payload: dict, value, *path) -> dict:
             id="authorization without id",
         ),
         pytest.param(
-            _with(sample("approve-france-connect"), "SIRET", "data", "organization", "siret"),
-            ("data", "organization", "siret"),
-            id="bad siret",
+            _with(sample("approve-france-connect"), 2**63, "model_id"), ("model_id",), id="huge model_id"
         ),
+        pytest.param(
+            _with(sample("approve-france-connect"), 2**64, "fired_at"), ("fired_at",), id="huge fired_at"
+        ),
+        pytest.param(
+            _with(sample("approve-france-connect"), "authorization_request/" + "a" * 200, "model_type"),
+            ("model_type",),
+            id="model_type too long for its column",
+        ),
+        pytest.param(b"[" * 10_000 + b"]" * 10_000, ("_schema",), id="nested 10,000 deep"),
+        pytest.param(b'{"a":' * 10_000 + b"1" + b"}" * 10_000, ("_schema",), id="objects 10,000 deep"),
     ],
 )
 def test_malformed_delivery_is_400_listing_the_errors(app, client, body, error_path):
@@ -202,3 +210,47 @@ def test_delivery_larger_than_the_app_wide_limit_is_accepted(app, client):
         headers={"X-Hub-Signature-256": signature},
     )
     assert response.status_code == 200
+
+
+def _approved_then_revoked(app, client, **revoke_changes):
+    assert deliver(client, sample("approve-france-connect")).status_code == 200
+    assert deliver(client, sample("approve-api-impot-particulier")).status_code == 200
+    revoke = sample("revoke-api-impot-particulier")
+    for path, value in revoke_changes.items():
+        _with(revoke, value, *path.split("."))
+    return deliver(client, revoke), revoke
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"data.data.intitule": "Aide au logement étudiant " * 30},  # 780 characters: column is 500
+        {"data.data.intitule": "titre\x00avec un NUL"},
+        {"data.organization.name": "Commune " * 100},
+        {"data.organization.siret": "SIRET"},
+        {"data.public_id": "p" * 300},
+        {"data.state": "x" * 300},
+    ],
+    ids=[
+        "long intitule",
+        "NUL in intitule",
+        "long organisation",
+        "bad siret",
+        "long public_id",
+        "long state",
+    ],
+)
+def test_a_revocation_applies_whatever_its_descriptive_fields(app, client, changes):
+    """A signed revoke is applied even when a descriptive field is too long or malformed for
+    storage: that field is truncated or dropped, never the revocation (a 4xx or 503 here
+    would be retried by DataPass for ever, and the scopes would stay allowed)."""
+    response, revoke = _approved_then_revoked(app, client, **changes)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["outcome"] == "applied"
+    with app.app_context():
+        habilitation = db.session.get(Habilitation, revoke["model_id"])
+        assert habilitation.active is False
+        assert len(habilitation.intitule or "") <= 500
+        assert "\x00" not in (habilitation.intitule or "")
+        assert len(habilitation.organization_name or "") <= 500
+        assert habilitation.organization_siret in (None, revoke["data"]["organization"]["siret"])
