@@ -58,9 +58,13 @@ class AuthorizationServer(_AuthorizationServer):
     def authenticate_client(self, request: OAuthRequest, methods, endpoint: str = "token") -> Client:
         """RFC 6749 §2.3 and §5.2: the client, or 401 ``invalid_client`` whatever went wrong.
 
-        Basic credentials that are not UTF-8 once decoded name no client; Authlib lets the
-        decoding error escape, which would be a server error.
+        Basic credentials that are not UTF-8 once decoded name no client, nor does an
+        ``Authorization`` header of a scheme and blanks: Authlib lets the decoding and the
+        unpacking errors escape, which would be server errors.
         """
+        header = request.headers.get("Authorization")
+        if header and " " in header and len(header.split(None, 1)) < 2:
+            raise authentication_failed()
         try:
             return super().authenticate_client(request, methods, endpoint)
         except (InvalidClientError, UnicodeDecodeError):

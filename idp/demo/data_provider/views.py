@@ -30,7 +30,7 @@ def situations():
         return _error(401, "invalid_request", "send the access token as 'Authorization: Bearer <token>'")
     credentials = load_credentials()
     if credentials is None:
-        return _error(503, "temporarily_unavailable", "the demo data provider is not set up (idp seed-demo)")
+        return _error(404, "not_found", "the demo data provider is not set up (run idp seed-demo)")
     issuer = current_app.config["ISSUER"]
     try:
         local = check_locally(token.strip(), issuer, credentials["client_id"])
