@@ -118,6 +118,7 @@ def test_registry_api_with_json_nested_ten_thousand_deep(client, body):
 @pytest.mark.parametrize("path", ["/token", "/introspect", "/revoke", "/checktoken"])
 @pytest.mark.parametrize("authorization", ["Basic ", "Basic \t", "Bearer "])
 def test_an_authorization_header_of_a_scheme_and_blanks_is_invalid_client(client, path, authorization):
-    response = client.post(path, data={"token": "t"}, headers={"Authorization": authorization})
+    form = {"token": "t", "grant_type": "client_credentials", "scope": "x"}
+    response = client.post(path, data=form, headers={"Authorization": authorization})
     assert response.status_code in (400, 401)
     assert response.get_json()["error"] in ("invalid_client", "invalid_request")
