@@ -167,6 +167,8 @@ class RefreshTokenGrant(IdpGrantMixin, grants.RefreshTokenGrant):
         )
         if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
             return None
+        if row.client_id != self.request.client.client_id:
+            return None  # RFC 6749 §6: another client's token is refused, and not consumed
         if not claim_once(RefreshToken, row.id):
             revoke_grant(row.grant_id)
             db.session.commit()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from authlib.common.urls import add_params_to_uri
 from flask import Blueprint, redirect, render_template, request
 
-from idp.citizens.sessions import current_login, end_login
-from idp.oauth2.logout import LogoutRequestError, parse_logout_request
+from idp.citizens.sessions import current_login
+from idp.oauth2.logout import LogoutRequestError, end_session, parse_logout_request
 
 bp = Blueprint("logout", __name__)
 
@@ -23,7 +23,7 @@ def logout():
     if login is not None and not (confirmed or hinted_user_matches):
         # Without a valid id_token_hint for this user, ask before signing out (§2).
         return render_template("logout_confirm.html", params=request.values)
-    end_login()
+    end_session(login)
     if logout_request.post_logout_redirect_uri:
         params = [("state", logout_request.state)] if logout_request.state else []
         return redirect(add_params_to_uri(logout_request.post_logout_redirect_uri, params), code=303)

@@ -142,6 +142,29 @@ def test_logout_refuses_unregistered_redirects(flow: CodeFlow, params):
     assert "Location" not in response.headers
 
 
+def test_logout_revokes_the_access_tokens_of_that_sign_in(flow: CodeFlow):
+    tokens = flow.tokens()
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert flow.http.get("/userinfo", headers=bearer).status_code == 200
+    response = flow.http.get("/logout", query_string={"id_token_hint": tokens["id_token"]})
+    assert response.status_code == 200
+    after = flow.http.get("/userinfo", headers=bearer)
+    assert (after.status_code, after.get_json()["error"]) == (401, "invalid_token")
+
+
+def test_an_access_token_is_not_an_id_token_hint(flow: CodeFlow):
+    tokens = flow.tokens()
+    response = flow.http.get(
+        "/logout",
+        query_string={
+            "id_token_hint": tokens["access_token"],
+            "post_logout_redirect_uri": "https://sp.example.fr/bye",
+        },
+    )
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+
+
 def test_logout_without_hint_asks_for_confirmation(flow: CodeFlow):
     flow.tokens()
     response = flow.http.get("/logout")

@@ -204,6 +204,9 @@ def test_refresh_token_of_another_client_is_invalid_grant(app, flow: CodeFlow):
         auth=(other.client_id, other.client_secret),
     )
     assert_error(response, 400, "invalid_grant")
+    # Not consumed: the owner's next refresh works, and its family stands.
+    owner = refresh(flow, tokens["refresh_token"])
+    assert owner.status_code == 200, owner.get_json()
 
 
 @pytest.mark.parametrize(
