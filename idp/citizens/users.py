@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from idp.citizens.passwords import hash_password
+from idp.citizens.pivot import FRANCE, identity_problems
 from idp.extensions import db
 from idp.models import User
 
-COG_PATTERN = re.compile(r"^[0-9][0-9AB][0-9]{3}$")  # INSEE code officiel géographique
+#: The local store asks for a binary gender, as ``idp users create`` documents it.
 GENDERS = ("male", "female")
 
 
@@ -42,15 +40,19 @@ def create_user(
         raise UserError("username must be 1 to 255 characters")
     if len(password) < 8:
         raise UserError("password must be at least 8 characters")
-    try:
-        date.fromisoformat(birthdate)
-    except ValueError as exc:
-        raise UserError("birthdate must be YYYY-MM-DD") from exc
-    if gender not in GENDERS:
-        raise UserError("gender must be male or female")
-    for name, value in (("birthplace", birthplace), ("birthcountry", birthcountry)):
-        if value and not COG_PATTERN.match(value):
-            raise UserError(f"{name} must be a 5-character COG code")
+    identity = {
+        "given_name": given_name,
+        "family_name": family_name,
+        "birthdate": birthdate,
+        "gender": gender,
+        "birthplace": birthplace,
+        "birthcountry": birthcountry,
+    }
+    problems = identity_problems(identity, genders=GENDERS)
+    if problems:
+        raise UserError("; ".join(problems))
+    if birthcountry != FRANCE:
+        birthplace = None  # FranceConnect keeps no birthplace for those born abroad
     if db.session.scalar(db.select(User.id).where(User.username == username)):
         raise UserError(f"username already exists: {username}")
     user = User(

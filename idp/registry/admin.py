@@ -181,7 +181,21 @@ def delete_scope(actor: Actor, key: str) -> None:
         db.session.rollback()
         raise ScopeConflict(f"scope {key} is still held by {', '.join(holders)}; deprecate it instead")
     db.session.execute(sa.delete(RegistryScope).where(RegistryScope.key == key))
+    _forget_overrides(key)
     _commit()
+
+
+def _forget_overrides(key: str) -> None:
+    """A deleted key leaves every operator override, so that a scope created later under the
+    same key is not allowed again by an old override; each such client is recomputed."""
+    query = sa.select(Client).where(
+        sa.cast(Client.operator_scope_override, sa.Text).contains(key, autoescape=True)
+    )
+    for client in db.session.scalars(query):
+        if key in (client.operator_scope_override or []):
+            client.operator_scope_override = [item for item in client.operator_scope_override if item != key]
+            db.session.flush()
+            recompute(client, reason=f"scope {key} deleted")
 
 
 def scope_holders(key: str) -> list[str]:

@@ -35,7 +35,15 @@ def test_a_username_is_taken_once(runner):
     assert again.exit_code == 2 and "already exists" in again.output
 
 
-@pytest.mark.parametrize("option, value", [("--birthdate", "12/04/1985"), ("--birthplace", "Paris")])
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--birthdate", "12/04/1985"),
+        ("--birthplace", "Paris"),
+        ("--birthdate", "2999-01-01"),
+        ("--birthplace", ""),
+    ],
+)
 def test_malformed_pivot_identity_is_refused(runner, option, value):
     arguments = list(PIVOT)
     arguments[arguments.index(option) + 1] = value

@@ -8,6 +8,7 @@ import hashlib
 import jwt
 import pytest
 
+from idp.clients.admin import ClientSettings, update_client
 from tests.idp.conftest import IDENTITY_SCOPES, CodeFlow, make_client, query_of
 
 ISSUER = "http://127.0.0.1:5000"
@@ -108,6 +109,16 @@ def test_userinfo_needs_openid(flow: CodeFlow):
     ).get_json()["access_token"]
     response = flow.http.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+def test_a_token_whose_habilitation_was_revoked_is_inactive_at_userinfo(app, flow: CodeFlow):
+    """Every scope of the token lost its habilitation: the token is no longer active, 401
+    invalid_token (RFC 6750 §3.1), not 403 insufficient_scope."""
+    token = flow.tokens()["access_token"]
+    with app.app_context():
+        update_client(flow.sp.client_id, ClientSettings(operator_scope_override=[]))
+    response = flow.http.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
+    assert (response.status_code, response.get_json()["error"]) == (401, "invalid_token")
 
 
 def test_logout_with_hint_redirects_to_registered_uri(flow: CodeFlow):

@@ -235,6 +235,18 @@ def test_delete_is_refused_while_something_holds_the_key(ctx, citizen, holder):
             registry_admin.get_scope("dgfip_rfr")
 
 
+def test_a_deleted_key_leaves_every_operator_override(app, ctx):
+    """Deleted, then created again under the same key: the old override allows nothing."""
+    sp = make_client(app, operator_scope_override=["openid", "dgfip_rfr"])
+    registry_admin.delete_scope(OPERATOR, "dgfip_rfr")
+    client = db.session.scalar(db.select(Client).where(Client.client_id == sp.client_id))
+    assert client.operator_scope_override == ["openid"]
+    assert "dgfip_rfr" not in client.allowed_scopes
+    registry_admin.create_scope(OPERATOR, a_scope("dgfip_rfr"))
+    db.session.refresh(client)
+    assert "dgfip_rfr" not in client.allowed_scopes
+
+
 # --- fuzz ----------------------------------------------------------------------------------
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=12),
