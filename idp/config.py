@@ -7,6 +7,7 @@ with ``IDP_`` (``IDP_ISSUER``, ``IDP_DATABASE_URL``...). JSON values are decoded
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -93,11 +94,27 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.config["JSON_SORT_KEYS"] = False
 
 
+def _instance_folder(app: Flask) -> Path:
+    """The instance folder, created readable by its owner only (0700) when it is missing."""
+    folder = Path(app.instance_path)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only (0600), unless it exists.
+
+    SQLite then opens it as a new database, and creates its ``-wal`` and ``-shm`` files with
+    the database file's permissions.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _instance_secret(app: Flask, filename: str) -> str:
-    """Read a generated secret from the instance folder, creating it on first use."""
-    path = Path(app.instance_path) / filename
+    """Read a generated secret from the instance folder, creating it on first use (0600)."""
+    path = _instance_folder(app) / filename
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
@@ -108,8 +125,9 @@ def _fill_embedded_defaults(app: Flask) -> None:
     """The embedded default needs no variable: secrets live in the instance folder."""
     config = app.config
     if not config["DATABASE_URL"]:
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-        config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'idp.sqlite3'}"
+        database = _instance_folder(app) / "idp.sqlite3"
+        _private_file(database)
+        config["DATABASE_URL"] = f"sqlite:///{database}"
         config["EMBEDDED_DATABASE"] = True
     else:
         config.setdefault("EMBEDDED_DATABASE", False)

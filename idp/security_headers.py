@@ -28,4 +28,8 @@ def init_app(app: Flask) -> None:
     def add_headers(response: Response) -> Response:
         for name, value in defaults:
             response.headers.setdefault(name, value)
+        if response.mimetype == "text/html":
+            # Pages show a citizen's identity, consents and forms with CSRF tokens: no cache
+            # keeps them (RFC 9111 §5.2.2.5), a shared computer's back button included.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
