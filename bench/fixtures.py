@@ -40,7 +40,7 @@ class Credentials:
     def client_credentials_token(self, base_url: str) -> str:
         response = requests.post(
             base_url + self.token_path,
-            data={"grant_type": "client_credentials", "scope": "dgfip_rfr"},
+            data={"grant_type": "client_credentials", "scope": "dgfip_statistiques"},
             headers={"Authorization": basic(*self.service)},
             timeout=10,
         )
@@ -61,7 +61,7 @@ def idp_credentials(server: IdpServer) -> Credentials:
         "--auth-method",
         "client_secret_basic",
         "--allowed-scopes",
-        "dgfip_rfr",
+        "dgfip_statistiques",
         "--json",
     )
     # `idp seed-demo` registers a demo data provider owning the dgfip namespace: the

@@ -21,6 +21,7 @@ from werkzeug.test import EnvironBuilder
 from bench.fixtures import basic
 from idp import create_app
 from idp.clients.admin import ClientSettings, create_client
+from idp.demo.seed import MACHINE_SCOPES
 from idp.operations.embedded import prepare_embedded
 from idp.registry.transfer import import_registry_file
 
@@ -44,7 +45,7 @@ class WsgiCall:
 
 def _requests(app, key: str, service: tuple[str, str], provider: tuple[str, str]) -> WsgiCall:
     form = "application/x-www-form-urlencoded"
-    token_body = urlencode({"grant_type": "client_credentials", "scope": "dgfip_rfr"})
+    token_body = urlencode({"grant_type": "client_credentials", "scope": "dgfip_statistiques"})
     get_token = WsgiCall(
         app, "POST", "/token", token_body, {"Authorization": basic(*service), "Content-Type": form}
     )
@@ -73,9 +74,12 @@ def main() -> None:
         prepare_embedded(app)
         with app.app_context():
             import_registry_file()
+            import_registry_file(MACHINE_SCOPES)
             service, secret = create_client(
                 ClientSettings(
-                    name="fs", auth_method="client_secret_basic", operator_scope_override=["dgfip_rfr"]
+                    name="fs",
+                    auth_method="client_secret_basic",
+                    operator_scope_override=["dgfip_statistiques"],
                 )
             )
             provider, provider_secret = create_client(

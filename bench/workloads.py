@@ -55,7 +55,7 @@ def _post(path: str, body: str, authorization: str = "") -> dict[str, str]:
 
 
 def token_workload(credentials: Credentials) -> Workload:
-    body = urlencode({"grant_type": "client_credentials", "scope": "dgfip_rfr"})
+    body = urlencode({"grant_type": "client_credentials", "scope": "dgfip_statistiques"})
     return Workload(
         "token",
         "POST /token client_credentials (ES256 JWT)",

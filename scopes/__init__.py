@@ -30,6 +30,7 @@ from scopes.model import Labels, Provider, ProviderKind, Registry, ScopeDefiniti
 from scopes.policy import (
     ConsentGroup,
     can_manage,
+    check_machine_usable,
     check_requested,
     consent_groups,
     data_providers_of,
@@ -68,6 +69,7 @@ __all__ = [
     "ScopeDefinitionError",
     "ScopeKeyError",
     "can_manage",
+    "check_machine_usable",
     "check_requested",
     "consent_groups",
     "data_providers_of",

@@ -6,7 +6,7 @@ Shape (see ``idp/data/franceconnect-registry.json``)::
      "providers": [{"slug", "namespace" (string or null), "label", "kind",
                     "label_en"?}],
      "scopes": [{"key", "provider", "label": {"fr", "en"?},
-                 "claims"?, "group"?, "description"?, "legacy"?,
+                 "claims"?, "group"?, "description"?, "legacy"?, "machine"?,
                  "deprecated_since"? (ISO date YYYY-MM-DD)}]}
 
 :func:`parse_registry_document` accepts any JSON value and either returns a
@@ -52,7 +52,7 @@ MAX_CLAIMS = 100
 _TOP_FIELDS = frozenset({"format", "providers", "scopes"})
 _PROVIDER_FIELDS = frozenset({"slug", "namespace", "label", "kind", "label_en"})
 _SCOPE_FIELDS = frozenset(
-    {"key", "provider", "label", "claims", "group", "description", "legacy", "deprecated_since"}
+    {"key", "provider", "label", "claims", "group", "description", "legacy", "machine", "deprecated_since"}
 )
 _LANG_PATTERN = re.compile(r"[a-z]{2,3}")
 _CLAIM_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
@@ -261,9 +261,10 @@ def _parse_scope(item: object, path: str, errors: list[RegistryError]) -> ScopeD
     description = reader.string(
         item, "description", path, max_length=MAX_DESCRIPTION_LENGTH, required=False
     )
-    legacy = item.get("legacy", False)
-    if not isinstance(legacy, bool):
-        reader.error(f"must be a boolean, not {_describe(legacy)}", "field_type", f"{path}.legacy")
+    legacy, machine = (item.get(name, False) for name in ("legacy", "machine"))
+    for name, flag in (("legacy", legacy), ("machine", machine)):
+        if not isinstance(flag, bool):
+            reader.error(f"must be a boolean, not {_describe(flag)}", "field_type", f"{path}.{name}")
     deprecated_since = _parse_date(reader, item, path)
     if len(errors) > before:
         return None
@@ -276,6 +277,7 @@ def _parse_scope(item: object, path: str, errors: list[RegistryError]) -> ScopeD
         claims=claims,
         deprecated_since=deprecated_since,
         legacy=legacy,
+        machine=machine,
     )
 
 
@@ -363,6 +365,8 @@ def _dump_scope(scope: ScopeDefinition) -> dict[str, Any]:
         out["description"] = scope.description
     if scope.legacy:
         out["legacy"] = True
+    if scope.machine:
+        out["machine"] = True
     if scope.deprecated_since is not None:
         out["deprecated_since"] = scope.deprecated_since.isoformat()
     return out

@@ -149,11 +149,13 @@ class InvalidScopeRequest(Exception):
         deprecated: Iterable[str] = (),
         not_allowed: Iterable[str] = (),
         malformed: Iterable[str] = (),
+        needs_citizen: Iterable[str] = (),
     ) -> None:
         self.unknown: list[str] = list(unknown)
         self.deprecated: list[str] = list(deprecated)
         self.not_allowed: list[str] = list(not_allowed)
         self.malformed: list[str] = list(malformed)
+        self.needs_citizen: list[str] = list(needs_citizen)
         super().__init__(self.description)
 
     @property
@@ -171,6 +173,11 @@ class InvalidScopeRequest(Exception):
                 "scope not allowed for this client",
                 "scopes not allowed for this client",
                 self.not_allowed,
+            ),
+            (
+                "scope of a citizen's data, never granted without the citizen",
+                "scopes of a citizen's data, never granted without the citizen",
+                self.needs_citizen,
             ),
         )
         parts = [

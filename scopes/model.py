@@ -102,6 +102,9 @@ class ScopeDefinition:
     ``claims`` are the OIDC claims the scope releases (identity scopes only;
     OIDC Core §5.4). A scope is deprecated from ``deprecated_since`` on.
     ``legacy`` marks an existing production key exempt from the new-key rules.
+    ``machine`` marks a scope a client may get for itself with ``client_credentials``
+    (RFC 6749 §4.4): one that describes no citizen's data (a public list, aggregates).
+    Every other scope is only ever granted with a citizen's consent.
     """
 
     key: str
@@ -112,6 +115,7 @@ class ScopeDefinition:
     claims: tuple[str, ...] = ()
     deprecated_since: date | None = None
     legacy: bool = False
+    machine: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.labels, Labels):

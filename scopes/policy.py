@@ -24,6 +24,7 @@ from scopes.errors import InvalidScopeRequest, RegistryError, ScopeKeyError
 from scopes.grammar import split_scope_request, validate_key
 from scopes.model import ProviderKind, Registry
 from scopes.protocol import (
+    MACHINE_PROTOCOL_SCOPES,
     OFFLINE_ACCESS,
     OFFLINE_ACCESS_LABELS,
     PROTOCOL_GROUP_SLUG,
@@ -80,6 +81,22 @@ def check_requested(
             malformed=malformed, unknown=unknown, deprecated=deprecated, not_allowed=not_allowed
         )
     return tokens
+
+
+def check_machine_usable(registry: Registry, granted: Iterable[str]) -> None:
+    """A ``client_credentials`` grant (RFC 6749 §4.4) names no citizen: every scope must be
+    one the registry marks ``machine``, or a machine protocol scope (``registry_write``).
+
+    DESIGN, "Machine tokens": a scope that describes a citizen's data is never issued
+    without a citizen. Raises :class:`~scopes.errors.InvalidScopeRequest` naming the others.
+    """
+    refused = [
+        key
+        for key in granted
+        if key not in MACHINE_PROTOCOL_SCOPES and not ((scope := registry.scope(key)) and scope.machine)
+    ]
+    if refused:
+        raise InvalidScopeRequest(needs_citizen=refused)
 
 
 def released_claims(registry: Registry, granted: Iterable[str]) -> frozenset[str]:

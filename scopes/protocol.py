@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "MACHINE_PROTOCOL_SCOPES",
     "OFFLINE_ACCESS",
     "OFFLINE_ACCESS_LABELS",
     "PROTOCOL_GROUP_SLUG",
@@ -27,6 +28,8 @@ OFFLINE_ACCESS = "offline_access"
 REGISTRY_WRITE = "registry_write"
 
 PROTOCOL_SCOPES: frozenset[str] = frozenset({OFFLINE_ACCESS, REGISTRY_WRITE})
+#: Protocol scopes a client may get for itself (``client_credentials``): the registry API's.
+MACHINE_PROTOCOL_SCOPES: frozenset[str] = frozenset({REGISTRY_WRITE})
 
 #: Consent-screen labels of ``offline_access``, by language (``fr`` is the fallback).
 OFFLINE_ACCESS_LABELS: Mapping[str, str] = MappingProxyType(

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from idp import create_app
+from idp.demo.seed import MACHINE_SCOPES
 from idp.extensions import db
 from idp.operations.embedded import prepare_embedded
-from idp.registry.transfer import import_registry_file
+from idp.registry.transfer import BUNDLED_REGISTRY, import_registry_file
 
 
 @pytest.fixture
 def app_settings() -> dict:
     """Override in a test module to change settings before the app is built."""
     return {}
+
+
+def template_registry_document() -> dict:
+    """What every test app's registry holds: the bundled registry, then the demo's machine scope."""
+    bundled = json.loads(BUNDLED_REGISTRY.read_text(encoding="utf-8"))
+    machine = json.loads(MACHINE_SCOPES.read_text(encoding="utf-8"))
+    return {**bundled, "scopes": [*bundled["scopes"], *machine["scopes"]]}
 
 
 BASE_SETTINGS = {
@@ -35,6 +44,7 @@ def template_instance(tmp_path_factory) -> Path:
     prepare_embedded(application)
     with application.app_context():
         import_registry_file()
+        import_registry_file(MACHINE_SCOPES)
         db.engine.dispose()
     return path
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from flask import current_app
 
@@ -15,6 +16,9 @@ from idp.extensions import db
 from idp.models import User
 from idp.registry.transfer import import_registry_file
 
+#: A scope a service gets for itself (client_credentials): public aggregates, no citizen.
+MACHINE_SCOPES = Path(__file__).parent / "data" / "machine-scopes.json"
+MACHINE_SCOPE = "dgfip_statistiques"
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_CITIZENS = (
     {
@@ -48,6 +52,8 @@ DEMO_SCOPES = (
 def seed_demo() -> Iterator[str]:
     counts = import_registry_file()
     yield f"registry: {counts['created']} created, {counts['updated']} updated"
+    counts = import_registry_file(MACHINE_SCOPES)
+    yield f"demo machine scope {MACHINE_SCOPE}: {counts['created']} created, {counts['updated']} updated"
     for citizen in DEMO_CITIZENS:
         if db.session.scalar(db.select(User.id).where(User.username == citizen["username"])) is None:
             create_user(password=DEMO_PASSWORD, **citizen)

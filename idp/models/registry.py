@@ -31,6 +31,8 @@ class RegistryScope(db.Model):
     claims = sa.Column(sa.JSON, nullable=False, default=list)
     deprecated_since = sa.Column(sa.Date)
     legacy = sa.Column(sa.Boolean, nullable=False, default=False)
+    # Usable by client_credentials: the scope describes no citizen's data.
+    machine = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     position = sa.Column(sa.Integer, nullable=False, default=0)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)

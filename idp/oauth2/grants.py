@@ -15,7 +15,7 @@ from idp.extensions import db
 from idp.models import AuthorizationCode, Consent, RefreshToken, utcnow
 from idp.oauth2 import tokens
 from idp.oauth2.client_auth import CONFIDENTIAL_METHODS, METHODS_BY_ENDPOINT
-from idp.oauth2.scope_policy import enforce_requested_scope, still_allowed
+from idp.oauth2.scope_policy import enforce_machine_scope, enforce_requested_scope, still_allowed
 from idp.oauth2.tokens import GrantContext, hash_token, revoke_grant
 
 
@@ -207,4 +207,14 @@ class RefreshTokenGrant(IdpGrantMixin, grants.RefreshTokenGrant):
 
 
 class ClientCredentialsGrant(IdpGrantMixin, grants.ClientCredentialsGrant):
+    """RFC 6749 §4.4, for the scopes the registry marks machine-usable only.
+
+    The token names no citizen and carries no consent: a scope that describes a citizen's
+    data is refused with ``invalid_scope`` naming it (DESIGN, "Machine tokens").
+    """
+
     TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_METHODS
+
+    def validate_requested_scope(self):
+        super().validate_requested_scope()
+        enforce_machine_scope(self.request.scope)

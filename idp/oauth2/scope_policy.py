@@ -14,7 +14,7 @@ from authlib.oauth2.rfc6749.errors import InvalidScopeError
 from idp.models import Client
 from idp.oauth2.http import safe_text
 from idp.registry.store import registry
-from scopes import InvalidScopeRequest, check_requested
+from scopes import InvalidScopeRequest, check_machine_usable, check_requested
 
 
 def enforce_requested_scope(client: Client, requested: str | None) -> str:
@@ -26,6 +26,14 @@ def enforce_requested_scope(client: Client, requested: str | None) -> str:
     except InvalidScopeRequest as problem:
         raise InvalidScopeError(description=safe_text(problem.description)) from None
     return " ".join(granted)
+
+
+def enforce_machine_scope(granted: str) -> None:
+    """``invalid_scope`` unless every granted scope is machine-usable (client_credentials)."""
+    try:
+        check_machine_usable(registry(), granted.split())
+    except InvalidScopeRequest as problem:
+        raise InvalidScopeError(description=safe_text(problem.description)) from None
 
 
 def still_allowed(client: Client, scope: str) -> list[str]:

@@ -57,6 +57,10 @@ GRANT_CHECKS = {
             "scope is sent, known, and allowed to the client (RFC 6749 §3.3)",
             by="IdpGrantMixin.validate_requested_scope",
         ),
+        Check(
+            "every scope is machine-usable: no citizen's data without the citizen (DESIGN)",
+            by="ClientCredentialsGrant.validate_requested_scope",
+        ),
     ),
 }
 

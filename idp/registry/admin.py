@@ -68,7 +68,7 @@ SCOPE_PATH = "scope"
 MAX_STORED_SLUG_LENGTH = RegistryProvider.__table__.c.slug.type.length
 #: Fields of :class:`~scopes.ScopeDefinition` that :func:`update_scope` may change.
 UPDATABLE_FIELDS = frozenset(
-    {"provider", "labels", "description", "group", "claims", "legacy", "deprecated_since"}
+    {"provider", "labels", "description", "group", "claims", "legacy", "machine", "deprecated_since"}
 )
 
 
@@ -272,6 +272,7 @@ def _save(current: Registry, definition: ScopeDefinition) -> None:
     row.claims = list(definition.claims)
     row.deprecated_since = definition.deprecated_since
     row.legacy = definition.legacy
+    row.machine = definition.machine
 
 
 def _habilitations_holding(key: str, *, active_only: bool) -> list[Habilitation]:

@@ -36,6 +36,7 @@ def _scope(row: RegistryScope) -> ScopeDefinition:
         claims=tuple(row.claims or ()),
         deprecated_since=row.deprecated_since,
         legacy=bool(row.legacy),
+        machine=bool(row.machine),
     )
 
 
@@ -78,6 +79,7 @@ def write_registry(registry: Registry) -> dict[str, int]:
             "claims": list(scope.claims),
             "deprecated_since": scope.deprecated_since,
             "legacy": scope.legacy,
+            "machine": scope.machine,
             "position": position,
         }
         _assign(row, values, counts, is_new=scope.key not in existing_scopes)

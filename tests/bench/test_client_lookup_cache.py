@@ -14,7 +14,7 @@ from idp.clients import admin as client_admin
 from idp.clients.admin import ClientSettings
 from idp.clients.lookup import find_client_for_authentication
 
-TOKEN_FORM = {"grant_type": "client_credentials", "scope": "dgfip_rfr"}
+TOKEN_FORM = {"grant_type": "client_credentials", "scope": "dgfip_statistiques"}
 
 
 @pytest.fixture
@@ -28,7 +28,9 @@ def service(app) -> tuple[str, str]:
     with app.app_context():
         created, secret = client_admin.create_client(
             ClientSettings(
-                name="fs-cache", auth_method="client_secret_basic", operator_scope_override=["dgfip_rfr"]
+                name="fs-cache",
+                auth_method="client_secret_basic",
+                operator_scope_override=["dgfip_statistiques"],
             )
         )
         return created.client_id, secret

@@ -15,6 +15,7 @@ from flask import request_started
 from bench import postgres
 from idp import create_app, database
 from idp.clients.admin import ClientSettings, create_client
+from idp.demo.seed import MACHINE_SCOPES
 from idp.extensions import db
 from idp.models import RevokedAccessToken
 from idp.operations.embedded import prepare_embedded
@@ -41,6 +42,7 @@ def app(tmp_path, database_url):
     prepare_embedded(application)
     with application.app_context():
         import_registry_file()
+        import_registry_file(MACHINE_SCOPES)
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -50,7 +52,9 @@ def test_token_introspection_checktoken_and_revocation(app):
     with app.app_context():
         service, service_secret = create_client(
             ClientSettings(
-                name="fs-pg", auth_method="client_secret_basic", operator_scope_override=["dgfip_rfr"]
+                name="fs-pg",
+                auth_method="client_secret_basic",
+                operator_scope_override=["dgfip_statistiques"],
             )
         )
         provider, provider_secret = create_client(
@@ -63,7 +67,7 @@ def test_token_introspection_checktoken_and_revocation(app):
 
     token_response = client.post(
         "/token",
-        data=urlencode({"grant_type": "client_credentials", "scope": "dgfip_rfr"}),
+        data=urlencode({"grant_type": "client_credentials", "scope": "dgfip_statistiques"}),
         headers={"Authorization": basic(service_id, service_secret), "Content-Type": FORM},
     )
     assert token_response.status_code == 200, token_response.get_data(as_text=True)
@@ -79,7 +83,11 @@ def test_token_introspection_checktoken_and_revocation(app):
         return response.get_json()
 
     answer = introspect()
-    assert (answer["active"], answer["scope"], answer["client_id"]) == (True, "dgfip_rfr", service_id)
+    assert (answer["active"], answer["scope"], answer["client_id"]) == (
+        True,
+        "dgfip_statistiques",
+        service_id,
+    )
     checked = client.post(
         "/checktoken",
         data=urlencode({"token": token, "client_id": provider_id, "client_secret": provider_secret}),

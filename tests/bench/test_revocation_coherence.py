@@ -91,7 +91,7 @@ def test_revoked_token_is_inactive_on_every_worker_at_the_next_request(server):
         "--auth-method",
         "client_secret_basic",
         "--allowed-scopes",
-        "dgfip_rfr",
+        "dgfip_statistiques",
         "--json",
     )
     for existing in server.idp_json("clients", "list", "--json"):  # seed-demo's own dgfip provider
@@ -114,7 +114,10 @@ def test_revoked_token_is_inactive_on_every_worker_at_the_next_request(server):
     connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(CONNECTIONS)]
     try:
         token = _post(
-            connections[0], "/token", {"grant_type": "client_credentials", "scope": "dgfip_rfr"}, service_auth
+            connections[0],
+            "/token",
+            {"grant_type": "client_credentials", "scope": "dgfip_statistiques"},
+            service_auth,
         )["access_token"]
         for conn in connections:  # every connection, so every worker, has seen it active
             assert _post(conn, "/introspect", {"token": token}, provider_auth)["active"] is True

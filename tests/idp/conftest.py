@@ -58,7 +58,7 @@ def make_client(app, **overrides) -> ServiceProvider:
         redirect_uris=[REDIRECT_URI],
         post_logout_redirect_uris=["https://sp.example.fr/bye"],
         auth_method="client_secret_basic",
-        operator_scope_override=(IDENTITY_SCOPES + " offline_access dgfip_rfr").split(),
+        operator_scope_override=(IDENTITY_SCOPES + " offline_access dgfip_rfr dgfip_statistiques").split(),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

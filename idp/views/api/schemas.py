@@ -59,6 +59,12 @@ class _ScopeFields(Schema):
     legacy = fields.Boolean(
         metadata={"description": "An existing production key exempt from the new-key grammar."}
     )
+    machine = fields.Boolean(
+        metadata={
+            "description": "Usable by client_credentials: the scope describes no citizen's data. "
+            "Every other scope is only granted with a citizen's consent."
+        }
+    )
     deprecated_since = fields.Date(
         allow_none=True,
         metadata={"description": "From this date on the scope is refused with invalid_scope."},

@@ -44,7 +44,9 @@ def _post(conn: http.client.HTTPConnection, path: str, form: dict, basic: tuple 
 
 def test_revoked_token_is_inactive_on_every_worker(server):
     provider = json.loads((Path(server.env["IDP_INSTANCE_PATH"]) / "demo_data_provider.json").read_text())
-    service = server.idp_json("clients", "create", "--name", "fs", "--allowed-scopes", "dgfip_rfr", "--json")
+    service = server.idp_json(
+        "clients", "create", "--name", "fs", "--allowed-scopes", "dgfip_statistiques", "--json"
+    )
     service_auth = (service["client_id"], service["client_secret"])
     port = urlsplit(server.url).port
 
@@ -57,7 +59,10 @@ def test_revoked_token_is_inactive_on_every_worker(server):
     kept = [connect() for _ in range(CONNECTIONS)]
     try:
         token = _post(
-            kept[0], "/token", {"grant_type": "client_credentials", "scope": "dgfip_rfr"}, service_auth
+            kept[0],
+            "/token",
+            {"grant_type": "client_credentials", "scope": "dgfip_statistiques"},
+            service_auth,
         )["access_token"]
         assert all(introspect(conn)["active"] is True for conn in kept)
         _post(kept[0], "/revoke", {"token": token}, service_auth)

@@ -79,7 +79,7 @@ def both(app, flask_only):
 
 @pytest.fixture
 def parties(app):
-    """A service provider allowed dgfip_rfr (both secret methods) and the DGFiP data provider."""
+    """A service provider allowed dgfip_statistiques (both secret methods) and the DGFiP data provider."""
     dgfip = make_data_provider(app, "dgfip")
     return {
         "basic": make_client(app, auth_method="client_secret_basic"),
@@ -90,7 +90,7 @@ def parties(app):
 
 
 def token_request(sp, method: str, **extra) -> tuple[str, dict]:
-    form = {"grant_type": "client_credentials", "scope": "dgfip_rfr", **extra}
+    form = {"grant_type": "client_credentials", "scope": "dgfip_statistiques", **extra}
     headers = {"Content-Type": FORM}
     if method == "basic":
         headers["Authorization"] = basic(sp.client_id, sp.client_secret)
@@ -202,7 +202,7 @@ def _token_case(parties, case: str) -> tuple[str, str, bytes | str, dict]:
     if case == "query string":
         return "POST", "/token?x=1", body, headers
     if case == "repeated parameter":
-        return "POST", "/token", body + "&scope=dgfip_rfr", headers
+        return "POST", "/token", body + "&scope=dgfip_statistiques", headers
     if case == "repeated parameter named %22":
         return "POST", "/token", body + "&%22=1&%22=2", headers
     if case == "unknown parameter":
@@ -257,7 +257,7 @@ def test_token_requests_of_every_kind(both, parties, case):
     if lean.status_code != 200:
         assert lean.get_json() == reference.get_json()
     else:
-        assert lean.get_json()["scope"] == reference.get_json()["scope"] == "dgfip_rfr"
+        assert lean.get_json()["scope"] == reference.get_json()["scope"] == "dgfip_statistiques"
 
 
 @pytest.mark.parametrize(
@@ -286,7 +286,7 @@ def test_introspection_refusals(app, both, parties, case):
     ids=["not-utf8", "not-base64", "empty", "other-scheme"],
 )
 def test_unusable_basic_credentials_are_invalid_client(both, path, authorization):
-    body = urlencode({"grant_type": "client_credentials", "scope": "dgfip_rfr", "token": "x"})
+    body = urlencode({"grant_type": "client_credentials", "scope": "dgfip_statistiques", "token": "x"})
     lean, by_flask, reference = both(
         "POST", path, body, {"Content-Type": FORM, "Authorization": authorization}
     )

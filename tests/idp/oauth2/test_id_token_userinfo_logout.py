@@ -104,7 +104,7 @@ def test_userinfo_errors_carry_www_authenticate(client, headers, status, error):
 def test_userinfo_needs_openid(flow: CodeFlow):
     token = flow.http.post(
         "/token",
-        data={"grant_type": "client_credentials", "scope": "dgfip_rfr"},
+        data={"grant_type": "client_credentials", "scope": "dgfip_statistiques"},
         auth=(flow.sp.client_id, flow.sp.client_secret),
     ).get_json()["access_token"]
     response = flow.http.get("/userinfo", headers={"Authorization": f"Bearer {token}"})

@@ -212,7 +212,10 @@ def test_refresh_token_of_another_client_is_invalid_grant(app, flow: CodeFlow):
 @pytest.mark.parametrize(
     ("scope", "status", "error"),
     [
-        ("dgfip_rfr", 200, None),
+        ("dgfip_statistiques", 200, None),
+        ("dgfip_rfr", 400, "invalid_scope"),
+        ("openid", 400, "invalid_scope"),
+        ("dgfip_statistiques dgfip_rfr", 400, "invalid_scope"),
         (None, 400, "invalid_scope"),
         ("cnaf_quotient_familial", 400, "invalid_scope"),
         ("no_such_scope", 400, "invalid_scope"),
@@ -229,8 +232,25 @@ def test_client_credentials(flow: CodeFlow, scope, status, error):
     else:
         body = response.get_json()
         assert body["token_type"] == "Bearer"
-        assert body["scope"] == "dgfip_rfr"
+        assert body["scope"] == scope
         assert "refresh_token" not in body
+
+
+def test_citizen_data_is_never_issued_without_a_citizen(flow: CodeFlow):
+    """DESIGN, "Machine tokens": client_credentials gets machine-usable scopes only, and the
+    refusal names the citizen scopes."""
+    response = flow.http.post(
+        "/token",
+        data={"grant_type": "client_credentials", "scope": "dgfip_rfr given_name"},
+        auth=(flow.sp.client_id, flow.sp.client_secret),
+    )
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_scope",
+        "error_description": (
+            "scopes of a citizen's data, never granted without the citizen: dgfip_rfr, given_name"
+        ),
+    }
 
 
 def test_public_client_cannot_use_client_credentials(app, client):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from idp.registry.transfer import BUNDLED_REGISTRY as REGISTRY_FILE
+from tests.conftest import template_registry_document
 
 NEW_SCOPE = {"key": "cnous_bourse", "provider": "cnous", "label": {"fr": "Statut boursier"}}
 
@@ -73,9 +74,9 @@ def test_unreadable_or_wrong_type_file_fails(runner, tmp_path, content):
 def test_export_is_the_registry_file_format(runner):
     document = exported(runner)
     assert document["format"] == "scope-registry/1"
-    bundled = json.loads(REGISTRY_FILE.read_text(encoding="utf-8"))
-    assert [p["slug"] for p in document["providers"]] == [p["slug"] for p in bundled["providers"]]
-    assert [s["key"] for s in document["scopes"]] == [s["key"] for s in bundled["scopes"]]
+    stored = template_registry_document()
+    assert [p["slug"] for p in document["providers"]] == [p["slug"] for p in stored["providers"]]
+    assert [s["key"] for s in document["scopes"]] == [s["key"] for s in stored["scopes"]]
 
 
 def test_list_shows_keys_and_labels(runner, app):

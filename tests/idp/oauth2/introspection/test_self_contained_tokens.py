@@ -22,13 +22,13 @@ INACTIVE = {"active": False}
 
 @pytest.fixture
 def machine(app):
-    return make_client(app, redirect_uris=[], operator_scope_override=["dgfip_rfr"])
+    return make_client(app, redirect_uris=[], operator_scope_override=["dgfip_statistiques"])
 
 
 def client_credentials_token(client, sp) -> str:
     response = client.post(
         "/token",
-        data={"grant_type": "client_credentials", "scope": "dgfip_rfr"},
+        data={"grant_type": "client_credentials", "scope": "dgfip_statistiques"},
         auth=(sp.client_id, sp.client_secret),
     )
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -63,7 +63,11 @@ def test_issued_without_a_record_and_introspected_active(app, client, dgfip, mac
     assert is_self_contained(claims)
     assert count(app, AccessTokenRecord) == 0
     answer = introspect(client, dgfip, token)
-    assert (answer["active"], answer["scope"], answer["sub"]) == (True, "dgfip_rfr", machine.client_id)
+    assert (answer["active"], answer["scope"], answer["sub"]) == (
+        True,
+        "dgfip_statistiques",
+        machine.client_id,
+    )
     assert "given_name" not in answer
     assert checktoken_active(client, dgfip, token) is True
 

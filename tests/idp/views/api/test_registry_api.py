@@ -50,6 +50,7 @@ def test_one_scope_is_the_registry_format(client):
         "description": None,
         "group": "Agrégats fiscaux",
         "legacy": False,
+        "machine": False,
         "deprecated_since": None,
     }
 
@@ -193,8 +194,8 @@ def test_token_without_registry_write_is_403_insufficient_scope(app, client):
     with app.app_context():
         from idp.clients.admin import ClientSettings, update_client
 
-        update_client(operator.client_id, ClientSettings(operator_scope_override=["dgfip_rfr"]))
-    token = client_credentials_token(client, operator, scope="dgfip_rfr")
+        update_client(operator.client_id, ClientSettings(operator_scope_override=["dgfip_statistiques"]))
+    token = client_credentials_token(client, operator, scope="dgfip_statistiques")
     response = client.post("/api/v1/scopes", json=new_scope(), headers=bearer(token))
     assert response.status_code == 403
     assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
