@@ -12,6 +12,7 @@ import shlex
 import shutil
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import postgres, report
@@ -30,6 +31,8 @@ from bench.workloads import (
 )
 
 SOAK_WINDOW = 30.0
+#: Connections of the soak's token, introspection and code-flow runs.
+SOAK_CONNECTIONS = (64, 32, 16)
 LOGS = WORK / "logs"
 
 
@@ -103,9 +106,12 @@ def _bench_database(
                             ),
                         )
         if database == "sqlite" and not args.no_soak:
-            run.soak = _soak(
-                server, pids, token_workload(credentials), max(args.connections), args.soak_seconds
-            )
+            mix = [
+                (ours[0], SOAK_CONNECTIONS[0]),
+                (ours[1], SOAK_CONNECTIONS[1]),
+                (ours[-1], SOAK_CONNECTIONS[2]),
+            ]
+            run.soak = _soak(server, pids, mix, args.soak_seconds)
     finally:
         server.stop()
 
@@ -121,23 +127,31 @@ def _record(run: report.Run, measurement) -> None:
     )
 
 
-def _soak(server: Server, pids: list[int], workload, connections: int, seconds: float) -> report.Soak:
-    """One long run sampling RSS each second: is memory flat under sustained load?"""
-    _log(f"[sqlite] soak: {workload.key} at {connections} connections for {seconds:g} s")
-    with RssSampler(pids, interval=1.0) as sampler:
-        result = run_wrk(server.url, workload.script, workload.env, connections=connections, seconds=seconds)
+def _soak(server: Server, pids: list[int], mix: list, seconds: float) -> report.Soak:
+    """One long mixed run sampling RSS each second: is memory flat under sustained load?
+
+    The workloads of ``mix`` (token issuance, introspection, the citizen's code flow) run at
+    once, each with its own wrk, as a production day mixes them.
+    """
+    title = " + ".join(f"{workload.key} c={connections}" for workload, connections in mix)
+    _log(f"[sqlite] soak: {title} for {seconds:g} s")
+    with RssSampler(pids, interval=1.0) as sampler, ThreadPoolExecutor(len(mix)) as pool:
+        runs = [
+            pool.submit(run_wrk, server.url, w.script, w.env, connections=c, seconds=seconds) for w, c in mix
+        ]
+        results = [future.result() for future in runs]
     soak = report.Soak(
-        workload=workload.title,
-        connections=connections,
-        seconds=result.seconds,
-        rps=result.rps,
-        errors=result.errors,
+        workload=title,
+        connections=sum(connections for _, connections in mix),
+        seconds=max(result.seconds for result in results),
+        rps=sum(result.rps for result in results),
+        errors=sum(result.errors for result in results),
         first_mb=sampler.window_mean_mb(0, SOAK_WINDOW),
         last_mb=sampler.window_mean_mb(seconds - SOAK_WINDOW, seconds + 1),
         peak_mb={pid: status_kib(pid, "VmHWM") / 1024 for pid in pids},
     )
     _log(
-        f"[sqlite] soak: {result.rps:.0f} req/s, errors={result.errors}, first {soak.first_mb} "
+        f"[sqlite] soak: {soak.rps:.0f} req/s, errors={soak.errors}, first {soak.first_mb} "
         f"last {soak.last_mb} MB, drift {soak.worst_drift:.1%}"
     )
     return soak
