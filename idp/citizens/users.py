@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from idp.citizens.passwords import hash_password
 from idp.citizens.pivot import FRANCE, identity_problems
+from idp.citizens.subject import identity_hash
 from idp.extensions import db
 from idp.models import User
 
@@ -51,22 +52,32 @@ def create_user(
     problems = identity_problems(identity, genders=GENDERS)
     if problems:
         raise UserError("; ".join(problems))
-    if birthcountry != FRANCE:
-        birthplace = None  # FranceConnect keeps no birthplace for those born abroad
     if db.session.scalar(db.select(User.id).where(User.username == username)):
         raise UserError(f"username already exists: {username}")
-    user = User(
-        username=username,
-        password_hash=hash_password(password),
-        given_name=given_name,
-        family_name=family_name,
-        preferred_username=preferred_username,
-        birthdate=birthdate,
-        gender=gender,
-        birthplace=birthplace,
-        birthcountry=birthcountry,
-        email=email,
-    )
+    user = citizen_for(identity)
+    if user.username is not None:
+        raise UserError(f"this person already has a local account: {user.username}")
+    user.username = username
+    user.password_hash = hash_password(password)
+    user.preferred_username = preferred_username or user.preferred_username
+    user.email = email or user.email
     db.session.add(user)
     db.session.commit()
+    return user
+
+
+def citizen_for(identity: dict) -> User:
+    """The citizen of this pivot identity, new (not yet added) if nobody had it.
+
+    One row per person, whichever identity provider they sign in with: the row is found by
+    :func:`~idp.citizens.subject.identity_hash`, and its identity is the one just asserted.
+    """
+    key = identity_hash(identity)
+    user = db.session.scalar(db.select(User).where(User.identity_hash == key))
+    if user is None:
+        user = User(identity_hash=key)
+    for name in ("given_name", "family_name", "birthdate", "gender", "birthcountry"):
+        setattr(user, name, identity[name])
+    # FranceConnect keeps no birthplace for those born abroad (``birthplace: ""``).
+    user.birthplace = identity.get("birthplace") if identity["birthcountry"] == FRANCE else None
     return user

@@ -3,6 +3,7 @@
 from idp.models.base import utcnow
 from idp.models.clients import Client, ClientAssertionJti
 from idp.models.consents import Consent
+from idp.models.federation import ConnectionEvent, IdentityProvider
 from idp.models.habilitations import AuditEvent, Habilitation, WebhookDelivery
 from idp.models.keys import SigningKey
 from idp.models.registry import RegistryProvider, RegistryScope
@@ -15,8 +16,10 @@ __all__ = [
     "AuthorizationCode",
     "Client",
     "ClientAssertionJti",
+    "ConnectionEvent",
     "Consent",
     "Habilitation",
+    "IdentityProvider",
     "LoginSession",
     "LoginThrottle",
     "RefreshToken",

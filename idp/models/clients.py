@@ -60,6 +60,12 @@ class Client(db.Model, ClientMixin):
     allowed_scopes = sa.Column(sa.JSON, nullable=False, default=list)
     # Operator override: scopes granted by hand on top of habilitations (clearly named).
     operator_scope_override = sa.Column(sa.JSON, nullable=False, default=list)
+    # Identity providers offered to its citizens (FranceConnect's idpFilterList and
+    # idpFilterExclude): None offers every one; a list offers only those, or all but those.
+    identity_provider_filter = sa.Column(sa.JSON)
+    identity_provider_filter_excludes = sa.Column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    )
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

@@ -7,13 +7,19 @@ from idp.models.base import UTCDateTime, utcnow
 
 
 class User(db.Model):
-    """A citizen with the FranceConnect pivot identity."""
+    """A citizen, known by the hash of the pivot identity (FranceConnect's ``identityHash``).
+
+    The same person signing in through any identity provider is this one row, with one
+    set of consents and one ``sub`` per service. ``username`` and ``password_hash`` are the
+    local identity store's credentials, absent for a citizen who only used other providers.
+    """
 
     __tablename__ = "users"
 
     id = sa.Column(sa.Integer, primary_key=True)
-    username = sa.Column(sa.String(255), unique=True, nullable=False, index=True)
-    password_hash = sa.Column(sa.String(255), nullable=False)
+    identity_hash = sa.Column(sa.String(44), unique=True, nullable=False, index=True)
+    username = sa.Column(sa.String(255), unique=True, index=True)
+    password_hash = sa.Column(sa.String(255))
     given_name = sa.Column(sa.String(255), nullable=False)
     family_name = sa.Column(sa.String(255), nullable=False)
     preferred_username = sa.Column(sa.String(255))
@@ -39,6 +45,10 @@ class LoginSession(db.Model):
     auth_time = sa.Column(UTCDateTime, nullable=False)
     acr = sa.Column(sa.String(16), nullable=False)
     amr = sa.Column(sa.JSON, nullable=False, default=list)
+    # The identity provider of this sign-in, and its ID token (the hint that ends the session
+    # there too, OpenID Connect RP-Initiated Logout 1.0 §2).
+    identity_provider = sa.Column(sa.String(32), nullable=False, default="local", server_default="local")
+    upstream_id_token = sa.Column(sa.Text)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     expires_at = sa.Column(UTCDateTime, nullable=False)
     revoked_at = sa.Column(UTCDateTime)

@@ -49,6 +49,7 @@ _CLIENT_COLUMNS = (
 )
 _USER_COLUMNS = (
     User.id,
+    User.identity_hash,
     User.given_name,
     User.family_name,
     User.preferred_username,

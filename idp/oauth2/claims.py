@@ -31,6 +31,6 @@ def released_user_info(sector: str, user: User, scope: str) -> dict:
     :class:`~idp.models.User` or a row with its columns.
     """
     allowed = released_claims(registry(), scope.split())
-    info = {"sub": pairwise_sub(sector, user.id)}
+    info = {"sub": pairwise_sub(sector, user.identity_hash)}
     info.update({name: value for name, value in user_claims(user).items() if name in allowed})
     return info

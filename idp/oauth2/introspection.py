@@ -69,7 +69,7 @@ def introspect(data_provider: Client, token: object) -> dict:
         "iat": claims["iat"],
         "iss": claims["iss"],
         "aud": claims["aud"],
-        "sub": pairwise_sub(data_provider.sector, user.id) if user else claims["client_id"],
+        "sub": pairwise_sub(data_provider.sector, user.identity_hash) if user else claims["client_id"],
     }
     for name in ("acr", "auth_time"):
         if name in claims:

@@ -19,7 +19,7 @@ from idp.citizens.sessions import end_login
 from idp.citizens.subject import pairwise_sub
 from idp.clients.lookup import find_client
 from idp.extensions import db
-from idp.models import AccessTokenRecord, AuthorizationCode, LoginSession, utcnow
+from idp.models import AccessTokenRecord, AuthorizationCode, LoginSession, User, utcnow
 
 
 class LogoutRequestError(ValueError):
@@ -33,9 +33,11 @@ class LogoutRequest:
     post_logout_redirect_uri: str | None
     state: str | None
 
-    def matches(self, user_id: int) -> bool:
+    def matches(self, user: User) -> bool:
         """The hint names this signed-in citizen (its pairwise sub for that client)."""
-        return bool(self.client and self.sub and self.sub == pairwise_sub(self.client.sector, user_id))
+        return bool(
+            self.client and self.sub and self.sub == pairwise_sub(self.client.sector, user.identity_hash)
+        )
 
 
 #: ``typ`` headers of our ID tokens (none: OIDC Core §2 sets no ``typ``; RFC 7519 §5.1 "JWT").

@@ -65,7 +65,7 @@ def issue_access_token(
     lifetime = config["ACCESS_TOKEN_LIFETIME"]
     claims = {
         "iss": config["ISSUER"],
-        "sub": pairwise_sub(client.sector, user.id) if user else client.client_id,
+        "sub": pairwise_sub(client.sector, user.identity_hash) if user else client.client_id,
         "aud": token_audience(scope.split()),
         "exp": now + lifetime,
         "iat": now,

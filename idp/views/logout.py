@@ -19,7 +19,7 @@ def logout():
         return render_template("error.html", error="invalid_request", description=str(error)), 400
     login = current_login()
     confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
-    hinted_user_matches = login is not None and logout_request.matches(login.user_id)
+    hinted_user_matches = login is not None and logout_request.matches(login.user)
     if login is not None and not (confirmed or hinted_user_matches):
         # Without a valid id_token_hint for this user, ask before signing out (§2).
         return render_template("logout_confirm.html", params=request.values)

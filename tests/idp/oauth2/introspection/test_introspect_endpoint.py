@@ -34,7 +34,7 @@ def test_data_provider_sees_its_scopes_the_pivot_identity_and_its_own_sub(app, c
         from idp.models import User
 
         user = User.query.filter_by(username="camille").one()
-        expected_sub = pairwise_sub(dgfip.client_id, user.id)
+        expected_sub = pairwise_sub(dgfip.client_id, user.identity_hash)
     assert response.get_json() == {
         "active": True,
         "scope": "dgfip_rfr",
