@@ -6,7 +6,13 @@ RFC 7638 (JWK thumbprint, used as ``kid``).
 """
 
 from keys.algorithms import SUPPORTED_ALGORITHMS, generate_private_key
-from keys.encryption import decrypt_private_key, encrypt_private_key, generate_passphrase
+from keys.encryption import (
+    decrypt_private_key,
+    decrypt_secret,
+    encrypt_private_key,
+    encrypt_secret,
+    generate_passphrase,
+)
 from keys.errors import (
     InvalidTokenError,
     KeyDecryptionError,
@@ -43,7 +49,9 @@ __all__ = [
     "build_jwks",
     "create_key",
     "decrypt_private_key",
+    "decrypt_secret",
     "encrypt_private_key",
+    "encrypt_secret",
     "generate_passphrase",
     "generate_private_key",
     "initial_key_set",

@@ -1,4 +1,4 @@
-"""Encryption at rest of private signing keys.
+"""Encryption at rest of private signing keys, and of the secrets we hold at other parties.
 
 A private key is stored as an encrypted PKCS#8 PEM document ("ENCRYPTED
 PRIVATE KEY", RFC 5958 §3) produced by ``cryptography``'s
@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import secrets
 
+from cryptography.exceptions import InvalidTag
 from cryptography.exceptions import UnsupportedAlgorithm as CryptoUnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from keys.algorithms import PrivateKey
 from keys.errors import KeyDecryptionError, KeyManagementError, UnsupportedAlgorithm
@@ -60,6 +63,30 @@ def decrypt_private_key(blob: bytes, passphrase: str | bytes) -> PrivateKey:
     if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise UnsupportedAlgorithm(f"unsupported private key type {type(key).__name__}")
     return key
+
+
+def _secret_key(passphrase: str | bytes, salt: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"idp stored secret").derive(
+        _passphrase_bytes(passphrase)
+    )
+
+
+def encrypt_secret(secret: str, passphrase: str | bytes) -> bytes:
+    """A credential of ours at another party (an identity provider's client secret), sealed
+    with AES-256-GCM under a key derived from ``passphrase`` (HKDF-SHA256, RFC 5869, with a
+    random salt): ``salt ‖ nonce ‖ ciphertext``."""
+    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    return salt + nonce + AESGCM(_secret_key(passphrase, salt)).encrypt(nonce, secret.encode("utf-8"), None)
+
+
+def decrypt_secret(blob: bytes, passphrase: str | bytes) -> str:
+    """Open a blob made by :func:`encrypt_secret`; :class:`KeyDecryptionError` otherwise."""
+    blob = bytes(blob)
+    try:
+        key = _secret_key(passphrase, blob[:16])
+        return AESGCM(key).decrypt(blob[16:28], blob[28:], None).decode("utf-8")
+    except (InvalidTag, ValueError, KeyManagementError):
+        raise KeyDecryptionError("cannot decrypt a stored secret: wrong passphrase or corrupt blob") from None
 
 
 def generate_passphrase() -> str:

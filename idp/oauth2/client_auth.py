@@ -29,7 +29,8 @@ from idp.extensions import db
 from idp.models import ClientAssertionJti
 from idp.models.clients import AUTH_METHODS, PRIVATE_KEY_JWT, SECRET_AUTH_METHODS
 from idp.oauth2.paths import endpoint_url
-from idp.oauth2.remote_jwks import remote_key_sets
+from idp.outbound.documents import DocumentUnavailable
+from idp.outbound.jwks import remote_key_sets
 
 #: Methods of confidential clients (RFC 6749 §2.1).
 CONFIDENTIAL_METHODS = (*SECRET_AUTH_METHODS, PRIVATE_KEY_JWT)
@@ -100,18 +101,22 @@ class PrivateKeyJWTAuthentication(JWTBearerClientAssertion):
         return True
 
     def __call__(self, query_client, request):
-        """Authlib's check; once more after a refetch when the key set lacks the assertion's ``kid``."""
+        """Authlib's check; once more after a refetch when the key set lacks the assertion's
+        ``kid``. A ``jwks_uri`` that cannot be fetched fails the authentication (401)."""
         try:
+            try:
+                return super().__call__(query_client, request)
+            except InvalidClientError:
+                client = request.client
+                if not (
+                    client
+                    and client.jwks_uri
+                    and remote_key_sets().refetch_for(client.jwks_uri, _kid(request))
+                ):
+                    raise
             return super().__call__(query_client, request)
-        except InvalidClientError:
-            client = request.client
-            if (
-                client is None
-                or not client.jwks_uri
-                or not remote_key_sets().refetch_for(client.jwks_uri, _assertion_kid(request))
-            ):
-                raise
-        return super().__call__(query_client, request)
+        except DocumentUnavailable as unavailable:
+            raise InvalidClientError(description="could not fetch the client's jwks_uri") from unavailable
 
     def resolve_client_public_key(self, client):
         if client.token_endpoint_auth_method != PRIVATE_KEY_JWT:
@@ -123,7 +128,7 @@ class PrivateKeyJWTAuthentication(JWTBearerClientAssertion):
         raise InvalidClientError(description="client has no registered keys")
 
 
-def _assertion_kid(request) -> object:
+def _kid(request) -> object:
     """The ``kid`` of the request's client assertion header (RFC 7515 §4.1.4), or None."""
     try:
         return jws.extract_compact(request.form["client_assertion"].encode()).headers().get("kid")

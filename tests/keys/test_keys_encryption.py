@@ -118,3 +118,17 @@ def test_generated_passphrases_are_urlsafe_and_256_bits():
     for passphrase in passphrases:
         assert len(passphrase) >= 43  # 32 random bytes in base64url
         assert set(passphrase) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def test_a_stored_secret_opens_with_its_passphrase_only():
+    from keys import KeyDecryptionError, decrypt_secret, encrypt_secret
+
+    blob = encrypt_secret("client-secret-at-the-provider", "a-passphrase-of-some-length")
+    assert b"client-secret" not in blob
+    assert decrypt_secret(blob, "a-passphrase-of-some-length") == "client-secret-at-the-provider"
+    assert encrypt_secret("same", "p" * 20) != encrypt_secret("same", "p" * 20)  # random salt and nonce
+    for wrong in ("another-passphrase-entirely", ""):
+        with pytest.raises(KeyDecryptionError):
+            decrypt_secret(blob, wrong)
+    with pytest.raises(KeyDecryptionError):
+        decrypt_secret(blob[:-1], "a-passphrase-of-some-length")

@@ -14,7 +14,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from idp.oauth2 import remote_jwks
+from idp.outbound import jwks as remote_jwks
 from tests.idp.oauth2.introspection.conftest import make_data_provider
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

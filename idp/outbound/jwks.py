@@ -1,4 +1,5 @@
-"""Clients' public keys published at their ``jwks_uri`` (RFC 7591 §2), fetched with limits.
+"""Public keys published at a ``jwks_uri`` (a client's, RFC 7591 §2; an identity provider's),
+fetched with limits.
 
 A key set is kept for :data:`TTL_SECONDS`, and fetched again at once when an assertion
 names a ``kid`` it does not hold, as PyJWT's ``PyJWKClient`` does, so that a client's key
@@ -11,20 +12,15 @@ follows redirects, and does not rate-limit refetches.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass
 
-import requests
-from authlib.oauth2.rfc6749.errors import InvalidClientError
-
 from idp.extensions import per_app
+from idp.outbound.documents import DocumentUnavailable, fetch_json
 
 TTL_SECONDS = 300
 MIN_REFETCH_SECONDS = 10
-MAX_BYTES = 64 * 1024
-TIMEOUT_SECONDS = 3
 
 
 @dataclass
@@ -42,18 +38,10 @@ class _Fetched:
 
 
 def _download(uri: str) -> dict:
-    """One GET: 200, at most :data:`MAX_BYTES`, no redirect, a JWK Set (RFC 7517 §5)."""
-    try:
-        response = requests.get(uri, timeout=TIMEOUT_SECONDS, stream=True, allow_redirects=False)
-        with response:
-            body = response.raw.read(MAX_BYTES + 1, decode_content=True)
-        if response.status_code != 200 or len(body) > MAX_BYTES:
-            raise ValueError(f"status {response.status_code}, {len(body)} bytes")
-        document = json.loads(body)
-        if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
-            raise ValueError("not a JWK set")
-    except (requests.RequestException, ValueError) as exc:
-        raise InvalidClientError(description="could not fetch the client's jwks_uri") from exc
+    """One GET (:func:`~idp.outbound.documents.fetch_json`), which must be a JWK Set (RFC 7517 §5)."""
+    document = fetch_json(uri)
+    if not isinstance(document.get("keys"), list):
+        raise DocumentUnavailable(f"{uri}: not a JWK set")
     return document
 
 
@@ -65,7 +53,8 @@ class RemoteKeySets:
         self._lock = threading.Lock()
 
     def get(self, uri: str) -> dict:
-        """The key set, from the cache while it is younger than :data:`TTL_SECONDS`."""
+        """The key set, from the cache while it is younger than :data:`TTL_SECONDS`;
+        :class:`~idp.outbound.documents.DocumentUnavailable` when it cannot be fetched."""
         fetched = self._fetched.get(uri)
         if fetched is None or time.monotonic() - fetched.at >= TTL_SECONDS:
             fetched = self._fetch(uri)
