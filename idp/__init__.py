@@ -60,10 +60,22 @@ def register_blueprints(app: Flask) -> None:
     from idp.datapass import views as datapass
     from idp.demo import views as demo
     from idp.demo.data_provider import views as demo_provider
-    from idp.views import account, api, authorize, consent, discovery, language, login, logout, oauth
+    from idp.views import (
+        account,
+        api,
+        authorize,
+        consent,
+        discovery,
+        home,
+        identity_providers,
+        language,
+        login,
+        logout,
+        oauth,
+    )
 
     for module in (
-        discovery, oauth, authorize, login, consent, logout, account, language, api, datapass, demo,
-        demo_provider,
+        home, discovery, oauth, authorize, identity_providers, login, consent, logout, account, language, api,
+        datapass, demo, demo_provider,
     ):  # fmt: skip
         app.register_blueprint(module.bp)

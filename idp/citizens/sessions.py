@@ -36,8 +36,18 @@ def current_login() -> LoginSession | None:
     return login
 
 
-def start_login(user: User, acr: str, amr: list[str]) -> LoginSession:
-    """Sign a user in. The session is renewed: old cookie data is dropped (fixation)."""
+def start_login(
+    user: User,
+    acr: str,
+    amr: list[str],
+    identity_provider: str = "local",
+    upstream_id_token: str | None = None,
+) -> LoginSession:
+    """Sign a user in. The session is renewed: old cookie data is dropped (fixation).
+
+    ``identity_provider`` is the provider the citizen signed in with, and
+    ``upstream_id_token`` its ID token (to end the session there at logout).
+    """
     end_login()
     session.clear()
     sid = secrets.token_urlsafe(32)
@@ -48,6 +58,8 @@ def start_login(user: User, acr: str, amr: list[str]) -> LoginSession:
         auth_time=now,
         acr=acr,
         amr=amr,
+        identity_provider=identity_provider,
+        upstream_id_token=upstream_id_token,
         created_at=now,
         expires_at=now + timedelta(seconds=current_app.config["SESSION_LIFETIME"]),
     )

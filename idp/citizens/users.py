@@ -81,3 +81,14 @@ def citizen_for(identity: dict) -> User:
     # FranceConnect keeps no birthplace for those born abroad (``birthplace: ""``).
     user.birthplace = identity.get("birthplace") if identity["birthcountry"] == FRANCE else None
     return user
+
+
+def citizen_asserted(identity: dict) -> User:
+    """The citizen an identity provider just asserted: found by the pivot identity (or new),
+    with the contact claims it sent (e-mail, preferred name) as the latest ones. Committed."""
+    user = citizen_for(identity)
+    user.email = identity.get("email") or user.email
+    user.preferred_username = identity.get("preferred_username") or user.preferred_username
+    db.session.add(user)
+    db.session.commit()
+    return user

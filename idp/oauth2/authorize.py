@@ -19,6 +19,7 @@ from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import current_app
 
 from idp.citizens.consents import covering_consent
+from idp.citizens.federation import providers
 from idp.models import Consent, LoginSession
 from idp.models.clients import EIDAS_LEVELS
 from idp.oauth2.checks import (
@@ -172,13 +173,29 @@ def local_login_acr() -> str:
     return current_app.config["LOCAL_LOGIN_ACR"]
 
 
+def pick_acr(values: list[str]) -> str | None:
+    """FranceConnect's ``pickAcr`` (``back/libs/core/src/transforms/acr.transform.ts``): of
+    the known levels asked for, the lowest, since each one listed is acceptable."""
+    known = [level for level in EIDAS_LEVELS if level in values]
+    return known[0] if known else None
+
+
+def required_acr(ctx: AuthorizationContext) -> str:
+    """The level this sign-in must reach: the service's own (``--eidas-level``, from DataPass's
+    ``france_connect_eidas``), raised by ``acr_values`` when the request asks for more."""
+    levels = [ctx.grant.client.eidas_level or EIDAS_LEVELS[0]]
+    asked = pick_acr(ctx.params.get("acr_values", "").split())
+    if asked:
+        levels.append(asked)
+    return max(levels, key=EIDAS_LEVELS.index)
+
+
 def check_acr_satisfiable(ctx: AuthorizationContext) -> None:
-    """``acr_values`` lists acceptable levels; the local sign-in reaches one level only."""
-    requested = ctx.params.get("acr_values", "").split()
-    reached = EIDAS_LEVELS.index(local_login_acr())
-    if requested and all(EIDAS_LEVELS.index(value) > reached for value in requested):
+    """Some identity provider this service offers reaches the level (OIDC Core §3.1.2.6)."""
+    level = required_acr(ctx)
+    if not providers.offered(ctx.grant.client, level):
         raise ctx.error(
-            AcrNotSatisfiedError, f"this provider cannot authenticate at {' or '.join(requested)}"
+            AcrNotSatisfiedError, f"no identity provider of this service authenticates at {level}"
         )
 
 
@@ -225,9 +242,12 @@ def _signed_in_during(ctx: AuthorizationContext) -> bool:
 
 
 def login_needed(ctx: AuthorizationContext) -> bool:
-    """Sign-in is needed without a session, for prompt=login, and past max_age (§3.1.2.1)."""
+    """Sign-in is needed without a session, below the level required, for prompt=login, and
+    past max_age (OIDC Core §3.1.2.1)."""
     if ctx.login is None:
         return True
+    if EIDAS_LEVELS.index(ctx.login.acr) < EIDAS_LEVELS.index(required_acr(ctx)):
+        return True  # signed in at a lower level: sign in again, at a provider reaching it
     if _signed_in_during(ctx):
         return False
     if "login" in ctx.prompts:

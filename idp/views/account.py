@@ -55,7 +55,7 @@ def _exchange(consent: Consent, current_registry, lang: str) -> dict:
 def index():
     login = current_login()
     if login is None:
-        return redirect(url_for("login.login", next=url_for("account.index")), code=303)
+        return redirect(url_for("identity_providers.choose", next=url_for("account.index")), code=303)
     lang = current_language()
     current_registry = registry()
     exchanges = [_exchange(consent, current_registry, lang) for consent in _active_consents(login.user_id)]
@@ -67,7 +67,7 @@ def withdraw(consent_id: int):
     """POST only, with the CSRF token (CSRFProtect is global)."""
     login = current_login()
     if login is None:
-        return redirect(url_for("login.login", next=url_for("account.index")), code=303)
+        return redirect(url_for("identity_providers.choose", next=url_for("account.index")), code=303)
     consent = db.session.get(Consent, consent_id)
     service = _service_name(consent.client_id) if consent is not None else ""
     if not withdraw_consent(login.user_id, consent_id):

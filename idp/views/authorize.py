@@ -14,7 +14,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from idp.citizens.sessions import current_login
 from idp.extensions import csrf
 from idp.oauth2 import authorization_server
-from idp.oauth2.authorize import AuthorizationContext, Step
+from idp.oauth2.authorize import AuthorizationContext, Step, required_acr
 from idp.oauth2.authorize import authorize as authorize_request
 from idp.oauth2.http import error_response, unrenderable_error
 from idp.views import pending as pending_requests
@@ -24,7 +24,7 @@ bp = Blueprint("authorize", __name__)
 csrf.exempt(bp)  # the request comes from the relying party; it changes nothing by itself
 
 #: Where each step of the citizen is taken.
-STEP_PAGES = {Step.SIGN_IN: "login.login", Step.CONSENT: "consent.consent"}
+STEP_PAGES = {Step.SIGN_IN: "identity_providers.choose", Step.CONSENT: "consent.consent"}
 
 
 def authorization_error(error: OAuth2Error):
@@ -50,7 +50,9 @@ def authorize():
             raise
         return authorization_error(substitute)
     if step is not None:
-        pending_requests.remember(pending, ctx.grant.client.client_id, ctx.grant.request.scope)
+        pending_requests.remember(
+            pending, ctx.grant.client.client_id, ctx.grant.request.scope, required_acr(ctx)
+        )
         return redirect(url_for(STEP_PAGES[step]), code=303)
     pending_requests.forget()
     user = None if ctx.denied else ctx.login.user

@@ -26,7 +26,7 @@ def consent():
         return render_template("error.html", error="no_pending_request"), 400
     login = current_login()
     if login is None:  # the sign-in expired while the page was open: sign in again
-        return redirect(url_for("login.login"), code=303)
+        return redirect(url_for("identity_providers.choose"), code=303)
     client = find_client(interaction["client_id"])
     if client is None:
         return render_template("error.html", error="invalid_client"), 400

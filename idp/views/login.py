@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import ngettext
 
 from idp.citizens import throttle
+from idp.citizens.federation import providers
+from idp.citizens.federation.providers import LOCAL
 from idp.citizens.passwords import hash_password, needs_rehash, verify_password
 from idp.citizens.sessions import start_login
 from idp.citizens.users import find_user
 from idp.clients.lookup import find_client
+from idp.extensions import db
 from idp.i18n import SESSION_LANGUAGE_KEY
-from idp.models import User
+from idp.models import IdentityProvider, User
+from idp.models.clients import EIDAS_LEVELS
 from idp.oauth2.authorize import local_login_acr
 from idp.views.pending import PENDING_KEY, current_pending
 from idp.views.redirects import safe_local_path
@@ -30,11 +34,23 @@ KEPT_ACROSS_SIGN_IN = (PENDING_KEY, SESSION_LANGUAGE_KEY, "demo_flow")
 MAX_USERNAME_LENGTH = 255
 
 
-def _sign_in(user: User) -> None:
+def start_sign_in(
+    user: User, acr: str, amr: list[str], provider: str = LOCAL, upstream_id_token: str | None = None
+) -> None:
     """Start a new session (fixation defence) keeping only :data:`KEPT_ACROSS_SIGN_IN`."""
     kept = {key: session[key] for key in KEPT_ACROSS_SIGN_IN if key in session}
-    start_login(user, acr=local_login_acr(), amr=["pwd"])
+    start_login(user, acr=acr, amr=amr, identity_provider=provider, upstream_id_token=upstream_id_token)
     session.update(kept)
+
+
+def local_store_offered() -> bool:
+    """The built-in ``local`` provider is active, and offered to the pending service."""
+    local = db.session.get(IdentityProvider, LOCAL)
+    if local is None or not local.active:
+        return False
+    pending = current_pending()
+    client = find_client(pending["client_id"]) if pending else None
+    return client is None or local in providers.offered(client, pending.get("acr", EIDAS_LEVELS[0]))
 
 
 def _retry_message(retry_after: int) -> str:
@@ -62,6 +78,8 @@ def _login_page(client, username: str, status: int = 200, error: str | None = No
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    if not local_store_offered():
+        abort(404, description="the local identity store is not offered here")
     interaction = current_pending()
     client = find_client(interaction["client_id"]) if interaction else None
     hint = (interaction or {}).get("params", {}).get("login_hint", "")
@@ -78,7 +96,7 @@ def login():
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
             throttle.record_success(attempt)
-            _sign_in(user)
+            start_sign_in(user, local_login_acr(), ["pwd"])
             target = interaction["return_to"] if interaction else None
             response = redirect(
                 target or safe_local_path(request.args.get("next")) or url_for("account.index"), 303

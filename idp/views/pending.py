@@ -32,10 +32,14 @@ def pending_for(params: dict[str, str]) -> dict:
     return {"fp": fingerprint, "started": time.time(), "params": params}
 
 
-def remember(pending: dict, client_id: str, scope: str) -> None:
-    """Keep the request while the citizen signs in or consents; they return to ``return_to``."""
+def remember(pending: dict, client_id: str, scope: str, acr: str) -> None:
+    """Keep the request while the citizen signs in or consents; they return to ``return_to``.
+
+    ``acr`` is the level the sign-in must reach (:func:`idp.oauth2.authorize.required_acr`).
+    """
     pending["client_id"] = client_id
     pending["scope"] = scope
+    pending["acr"] = acr
     pending["return_to"] = url_for("authorize.authorize") + "?" + urlencode(pending["params"])
     session[PENDING_KEY] = pending
 

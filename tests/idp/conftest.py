@@ -110,9 +110,11 @@ class CodeFlow:
     def authorize(self, **extra):
         """Run the whole interaction; return the final redirect to the client."""
         response = self.http.get("/authorize", query_string=self.authorize_params(**extra))
-        for _ in range(4):
+        for _ in range(6):
             location = response.headers.get("Location", "")
-            if response.status_code in (302, 303) and location.startswith("/login"):
+            if response.status_code in (302, 303) and location.startswith("/identity-providers"):
+                response = self.http.get(location)  # the chooser: with only the local store, /login
+            elif response.status_code in (302, 303) and location.startswith("/login"):
                 response = self.http.get(self.login().headers["Location"])
             elif response.status_code in (302, 303) and location.startswith("/consent"):
                 response = self.http.get(self.consent().headers["Location"])

@@ -57,6 +57,15 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_connection_events_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_connection_events'))
     )
+    # The local identity store is the built-in provider "local" (an operator may disable it).
+    now = sa.func.now()
+    providers = sa.table('identity_providers', *(sa.column(name) for name in (
+        'name', 'title', 'kind', 'auth_method', 'eidas_levels', 'scope', 'active', 'hidden', 'position',
+        'created_at', 'updated_at')))
+    op.execute(providers.insert().values(
+        name='local', title='Identifiant et mot de passe', kind='local', auth_method='none',
+        eidas_levels=sa.cast('[]', sa.JSON), scope='', active=True, hidden=False, position=0,
+        created_at=now, updated_at=now))
     with op.batch_alter_table('connection_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_connection_events_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index('ix_connection_events_user_at', ['user_id', 'at'], unique=False)

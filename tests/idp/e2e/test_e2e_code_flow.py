@@ -131,7 +131,7 @@ def test_code_flow_with_authlib_client(live_server):
     assert logout.status_code == 303
     assert logout.headers["Location"] == "https://rp.example.fr/bye?state=s1"
     again = browser.get(url, allow_redirects=False)
-    assert urlsplit(again.headers["Location"]).path == "/login"
+    assert urlsplit(again.headers["Location"]).path == "/identity-providers"  # signed out: sign in again
 
 
 def test_demo_page_shows_verified_id_token(live_server):

@@ -116,7 +116,7 @@ def test_prompt_login_forces_a_new_sign_in(flow: CodeFlow):
     flow.authorize()
     response = flow.http.get("/authorize", query_string=flow.authorize_params(prompt="login"))
     assert response.status_code == 303
-    assert response.headers["Location"].startswith("/login")
+    assert response.headers["Location"].startswith("/identity-providers")
 
 
 def test_prompt_consent_asks_again(flow: CodeFlow):
@@ -128,7 +128,7 @@ def test_prompt_consent_asks_again(flow: CodeFlow):
 def test_max_age_zero_forces_sign_in_and_is_then_satisfied(flow: CodeFlow):
     flow.authorize()
     response = flow.http.get("/authorize", query_string=flow.authorize_params(max_age="0"))
-    assert response.headers["Location"].startswith("/login")
+    assert response.headers["Location"].startswith("/identity-providers")
     final = flow.authorize(max_age="0")
     assert "code" in query_of(final.headers["Location"])
 

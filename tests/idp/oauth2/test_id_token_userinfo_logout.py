@@ -135,7 +135,7 @@ def test_logout_with_hint_redirects_to_registered_uri(flow: CodeFlow):
     assert query_of(response.headers["Location"]) == {"state": "bye-1"}
     # The session is over: the next authorization asks to sign in again.
     again = flow.http.get("/authorize", query_string=flow.authorize_params())
-    assert again.headers["Location"].startswith("/login")
+    assert again.headers["Location"].startswith("/identity-providers")
 
 
 @pytest.mark.parametrize(

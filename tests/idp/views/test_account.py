@@ -34,7 +34,7 @@ def withdraw(flow: CodeFlow, consent_id: int, with_token: bool = True):
 def test_account_requires_sign_in(client):
     response = client.get("/account")
     assert response.status_code == 303
-    assert response.headers["Location"] == "/login?next=/account"
+    assert response.headers["Location"] == "/identity-providers?next=/account"
 
 
 def test_sign_in_from_account_comes_back_to_it(client, citizen):

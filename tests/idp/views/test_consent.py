@@ -15,7 +15,7 @@ ISSUER = "http://127.0.0.1:5000"
 def reach_consent(flow: CodeFlow, **extra) -> None:
     """Run /authorize and sign in, stopping at the consent page."""
     response = flow.http.get("/authorize", query_string=flow.authorize_params(**extra))
-    assert response.headers["Location"].startswith("/login")
+    assert response.headers["Location"].startswith("/identity-providers")
     response = flow.http.get(flow.login().headers["Location"])
     assert response.status_code == 303
     assert response.headers["Location"] == "/consent"
