@@ -20,6 +20,7 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     from idp.citizens import cli as citizens
+    from idp.citizens.federation import cli as identity_providers
     from idp.clients import cli as clients
     from idp.datapass import cli as datapass
     from idp.demo import cli as demo
@@ -27,6 +28,6 @@ def init_app(app: Flask) -> None:
     from idp.registry import cli as registry
     from idp.signing import cli as signing
 
-    for feature in (operations, signing, clients, citizens, registry, datapass, demo):
+    for feature in (operations, signing, clients, citizens, identity_providers, registry, datapass, demo):
         for command in feature.commands:
             app.cli.add_command(command)

@@ -65,12 +65,25 @@ DEFAULTS: dict[str, Any] = {
     # Answer the machine endpoints (idp.oauth2.endpoints) in front of Flask (idp.hotpath).
     # false: Flask answers everything (same results, slower).
     "LEAN_ENDPOINTS": True,
+    # Days a connection stays in the citizen's history (FranceConnect keeps six months).
+    "CONNECTION_HISTORY_DAYS": 183,
+    # Connection alerts by e-mail (idp.mail): sent only when SMTP_HOST is set. SMTP_SECURITY
+    # is starttls (RFC 3207), tls (implicit, port 465) or none; MAIL_FROM empty means
+    # ne-pas-repondre@ the issuer's host.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 587,
+    "SMTP_SECURITY": "starttls",
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_TIMEOUT": 10,
+    "MAIL_FROM": "",
 }
 
 INT_SETTINGS = [key for key, value in DEFAULTS.items() if type(value) is int]
 #: Integer settings for which 0 is meaningful; every other one must be positive.
 ZERO_ALLOWED = frozenset({"TRUSTED_PROXIES"})
 BOOL_SETTINGS = [key for key, value in DEFAULTS.items() if type(value) is bool]
+SMTP_SECURITY_MODES = ("starttls", "tls", "none")
 
 
 class ConfigurationError(RuntimeError):
@@ -171,6 +184,10 @@ def validate_config(config: dict[str, Any]) -> None:
         raise ConfigurationError("IDP_KEYS_PASSPHRASE must be at least 16 characters")
     if any(len(s) < 16 for s in config["DATAPASS_WEBHOOK_SECRETS"]):
         raise ConfigurationError("each IDP_DATAPASS_WEBHOOK_SECRETS entry must be at least 16 characters")
+    if config["SMTP_SECURITY"] not in SMTP_SECURITY_MODES:
+        raise ConfigurationError(f"IDP_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_MODES)}")
+    if not config["MAIL_FROM"]:
+        config["MAIL_FROM"] = f"ne-pas-repondre@{issuer.hostname}"
 
 
 def engine_options(url: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from idp.clients.lookup import find_client, generate_client_id, generate_client_secret
 from idp.extensions import db
-from idp.models import Client
+from idp.models import Client, IdentityProvider
 from idp.models.clients import (
     AUTH_METHODS,
     EIDAS_LEVELS,
@@ -40,6 +40,10 @@ class ClientSettings:
     id_token_alg: str | None = None
     eidas_level: str | None = None
     operator_scope_override: list[str] | None = None
+    #: FranceConnect's ``idpFilterList``: only these identity providers (``[]``: no filter).
+    identity_providers: list[str] | None = None
+    #: FranceConnect's ``idpFilterExclude``: every identity provider but these.
+    excluded_identity_providers: list[str] | None = None
 
 
 def validate_redirect_uri(uri: str, field_name: str = "redirect_uri") -> str:
@@ -100,7 +104,29 @@ def _apply(client: Client, settings: ClientSettings) -> None:
         client.eidas_level = settings.eidas_level
     if settings.operator_scope_override is not None:
         client.operator_scope_override = list(dict.fromkeys(settings.operator_scope_override))
+    _apply_provider_filter(client, settings)
     _check_consistency(client)
+
+
+def _apply_provider_filter(client: Client, settings: ClientSettings) -> None:
+    """The identity providers offered to the service's citizens: a list of names to allow or
+    to exclude (FranceConnect's ``idpFilterList`` with ``idpFilterExclude``); an empty list
+    lifts the filter."""
+    if settings.identity_providers is not None and settings.excluded_identity_providers is not None:
+        raise ClientConfigurationError(
+            "--identity-providers and --exclude-identity-providers cannot be combined"
+        )
+    names = settings.identity_providers
+    excludes = names is None and settings.excluded_identity_providers is not None
+    names = settings.excluded_identity_providers if excludes else names
+    if names is None:
+        return
+    known = set(db.session.scalars(db.select(IdentityProvider.name)))
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise ClientConfigurationError(f"unknown identity providers: {', '.join(unknown)}")
+    client.identity_provider_filter = sorted(set(names)) or None
+    client.identity_provider_filter_excludes = bool(names) and excludes
 
 
 def _check_consistency(client: Client) -> None:
@@ -223,4 +249,13 @@ def describe(client: Client) -> dict:
         "allowed_scopes": client.allowed_scopes,
         "operator_scope_override": client.operator_scope_override,
         "has_secret": client.client_secret_hash is not None,
+        **_provider_filter(client),
+    }
+
+
+def _provider_filter(client: Client) -> dict:
+    listed, excludes = client.identity_provider_filter, client.identity_provider_filter_excludes
+    return {
+        "identity_providers": None if excludes else listed,
+        "excluded_identity_providers": listed if excludes else None,
     }

@@ -35,6 +35,15 @@ def client_options(command):
             "operator_scope_override",
             help="Operator override: space-separated scopes allowed on top of habilitations.",
         ),
+        click.option(
+            "--identity-providers",
+            help="Comma-separated: only these identity providers ('' for all of them).",
+        ),
+        click.option(
+            "--exclude-identity-providers",
+            "excluded_identity_providers",
+            help="Comma-separated: every identity provider but these.",
+        ),
         click.option("--json", "as_json", is_flag=True),
     ]
     for option in reversed(options):
@@ -62,7 +71,13 @@ def _settings(options: dict) -> ClientSettings:
         id_token_alg=options.get("id_token_alg"),
         eidas_level=options.get("eidas_level"),
         operator_scope_override=override.split() if override is not None else None,
+        identity_providers=_names(options.get("identity_providers")),
+        excluded_identity_providers=_names(options.get("excluded_identity_providers")),
     )
+
+
+def _names(listed: str | None) -> list[str] | None:
+    return None if listed is None else [name.strip() for name in listed.split(",") if name.strip()]
 
 
 def _print_credentials(client, secret, as_json: bool) -> None:

@@ -11,7 +11,9 @@ from authlib.oauth2.rfc7636 import CodeChallenge as _CodeChallenge
 from flask import current_app
 from sqlalchemy import update
 
+from idp.citizens.history import record_connection
 from idp.extensions import db
+from idp.mail.connection_notice import alert
 from idp.models import AuthorizationCode, Consent, RefreshToken, utcnow
 from idp.oauth2 import tokens
 from idp.oauth2.client_auth import CONFIDENTIAL_METHODS, METHODS_BY_ENDPOINT
@@ -101,7 +103,9 @@ class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
                 expires_at=now + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
             )
         )
+        connection = record_connection(request.client, interaction.login, request.scope)
         db.session.commit()
+        alert(connection, request.user)
 
     def query_authorization_code(self, code, client):
         """Single use, enforced atomically across workers (RFC 6749 §4.1.2).

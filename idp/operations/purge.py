@@ -1,6 +1,6 @@
 """Deleting rows whose validity ended: token records, revoked self-contained tokens, codes,
-refresh tokens, sign-ins and private_key_jwt assertion ids (``idp purge-expired``, run from
-cron or a systemd timer).
+refresh tokens, sign-ins, private_key_jwt assertion ids and the connection history
+(``idp purge-expired``, run from cron or a systemd timer).
 
 Nothing here decides validity. A row is deleted only ``grace`` after its ``expires_at``, and
 an expired row is refused exactly like a missing one: an expired access token introspects
@@ -23,6 +23,7 @@ from idp.models import (
     AccessTokenRecord,
     AuthorizationCode,
     ClientAssertionJti,
+    ConnectionEvent,
     LoginSession,
     RefreshToken,
     RevokedAccessToken,
@@ -36,6 +37,7 @@ EXPIRING = (
     RefreshToken,
     LoginSession,
     ClientAssertionJti,
+    ConnectionEvent,
 )
 DEFAULT_GRACE = timedelta(days=1)
 DEFAULT_BATCH_SIZE = 5000

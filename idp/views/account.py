@@ -1,4 +1,5 @@
-"""/account, "Mes échanges de données": the services a citizen consented to, and withdrawal.
+"""/account, "Mes échanges de données": the services a citizen consented to, withdrawal,
+and the history of their connections (:mod:`idp.citizens.history`).
 
 Withdrawing a consent revokes it and the tokens issued under it (:func:`withdraw_consent`);
 the next sign-in to that service asks for consent again.
@@ -10,6 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from idp.citizens.consents import withdraw_consent
+from idp.citizens.history import recent_connections
 from idp.citizens.sessions import current_login
 from idp.clients.lookup import find_client
 from idp.extensions import db
@@ -59,7 +61,22 @@ def index():
     lang = current_language()
     current_registry = registry()
     exchanges = [_exchange(consent, current_registry, lang) for consent in _active_consents(login.user_id)]
-    return render_template("account.html", user=login.user, exchanges=exchanges)
+    connections = [
+        {"event": event, "groups": consent_groups(current_registry, event.scope.split(), lang)}
+        for event in recent_connections(login.user_id)
+    ]
+    return render_template(
+        "account.html",
+        user=login.user,
+        exchanges=exchanges,
+        connections=connections,
+        eidas_names=_eidas_names(),
+    )
+
+
+def _eidas_names() -> dict[str, str]:
+    """eIDAS assurance levels as FranceConnect names them to citizens (Regulation 910/2014 art. 8)."""
+    return {"eidas1": _("Faible"), "eidas2": _("Substantiel"), "eidas3": _("Élevé")}
 
 
 @bp.post("/consents/<row_id:consent_id>/withdraw")

@@ -15,6 +15,7 @@ import logging
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
+from idp.citizens.federation import logout as federated_logout
 from idp.citizens.federation import providers
 from idp.citizens.federation.flow import FederationError, Pending, begin, complete
 from idp.citizens.federation.metadata import available
@@ -109,3 +110,12 @@ def callback(name: str):
     start_sign_in(user, assertion.acr, assertion.amr, provider.name, assertion.id_token)
     target = current_pending()
     return redirect(target["return_to"] if target else url_for("account.index"), code=303)
+
+
+@bp.get("/<name>/logged-out")
+def logged_out(name: str):
+    """The provider ended its session (:mod:`idp.citizens.federation.logout`); ours already is."""
+    expected, then = federated_logout.returned(name, request.args.get("state"))
+    if not expected:
+        log.warning("logout return from %s without the state we sent", name)
+    return redirect(then, code=303) if then else render_template("logged_out.html")

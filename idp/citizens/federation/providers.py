@@ -20,6 +20,7 @@ import keys
 from idp.extensions import db
 from idp.models import Client, IdentityProvider
 from idp.models.clients import EIDAS_LEVELS
+from idp.oauth2.paths import endpoint_url
 
 LOCAL = "local"
 NAME = re.compile(r"[a-z][a-z0-9-]{1,31}")
@@ -74,9 +75,12 @@ def _apply(provider: IdentityProvider, settings: ProviderSettings) -> None:
         provider.title = settings.title.strip()
     if provider.kind == LOCAL and any(
         getattr(settings, name) is not None
-        for name in ("discovery_url", "client_id", "client_secret", "auth_method", "scope")
+        for name in ("discovery_url", "client_id", "client_secret", "auth_method", "scope", "eidas_levels")
     ):
-        raise ProviderError("the local identity store has no discovery, client or scope to set")
+        raise ProviderError(
+            "the local identity store has no discovery, client, scope or levels to set "
+            "(its level is IDP_LOCAL_LOGIN_ACR)"
+        )
     if settings.discovery_url is not None:
         provider.discovery_url = _check_url(settings.discovery_url, "discovery URL")
     if settings.client_id is not None:
@@ -106,7 +110,9 @@ def _apply(provider: IdentityProvider, settings: ProviderSettings) -> None:
     if provider.kind != LOCAL:
         if not (provider.discovery_url and provider.client_id):
             raise ProviderError("a provider needs --discovery-url and --client-id")
-        if provider.auth_method != "private_key_jwt" and provider.encrypted_client_secret is None:
+        if provider.auth_method == "private_key_jwt":
+            provider.encrypted_client_secret = None  # RFC 7523 §2.2: our signing keys authenticate
+        elif provider.encrypted_client_secret is None:
             raise ProviderError(f"{provider.auth_method} needs --client-secret")
 
 
@@ -218,4 +224,6 @@ def describe(provider: IdentityProvider) -> dict:
             redirect_uri=callback_url(provider.name),
             post_logout_redirect_uri=logged_out_url(provider.name),
         )
+        if provider.auth_method == "private_key_jwt":
+            view["jwks_uri"] = endpoint_url("jwks")  # where the provider finds our public keys
     return view

@@ -1,0 +1,66 @@
+"""The alert a citizen receives after a connection to a service, as FranceConnect sends one
+(france-connect/sources: ``back/apps/core-fcp/src/handlers/email/core-fcp-send-email.handler.ts``
+and ``back/instances/core-fcp-low/src/mails/notification-email.ejs``), in French: the
+service, the time in Paris, the account used, what to do if it was not the citizen, and where
+the history is. As there, one alert per service per sign-in (``sentNotificationsForSp``).
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from flask import current_app, session
+from flask_babel import force_locale
+
+from idp.i18n import local_datetime
+from idp.mail import outbox
+from idp.models import ConnectionEvent, User
+
+#: The services alerted in this sign-in (the cookie session; a new sign-in clears it).
+NOTIFIED_KEY = "notified_services"
+
+TEXT = """\
+Bonjour {name},
+
+Une connexion a eu lieu le {when} (heure de Paris) sur le service « {service} » \
+avec votre compte « {provider} ».
+
+Si vous n’êtes pas à l’origine de cette connexion, changez dès maintenant le mot de passe \
+de ce compte et signalez-le à son assistance. L’historique de vos connexions et les \
+autorisations que vous avez données sont ici :
+{account_url}
+
+Ce message est envoyé automatiquement ; merci de ne pas y répondre.
+"""
+
+
+def connection_notice(event: ConnectionEvent, user: User) -> EmailMessage:
+    """The alert of ``event`` to ``user``'s e-mail address."""
+    with force_locale("fr"):
+        when = local_datetime(event.at)
+    message = EmailMessage()
+    message["To"] = user.email
+    message["Subject"] = f"Alerte de connexion au service « {event.service} »"
+    message.set_content(
+        TEXT.format(
+            name=user.display_name,
+            service=event.service,
+            when=when,
+            provider=event.identity_provider_title,
+            account_url=f"{current_app.config['ISSUER']}/account",
+        )
+    )
+    return message
+
+
+def alert(event: ConnectionEvent, user: User) -> bool:
+    """Queue the alert unless this sign-in already alerted this service, or the citizen has
+    no address; whether it was queued."""
+    notified = session.get(NOTIFIED_KEY)
+    notified = notified if isinstance(notified, list) else []
+    if not user.email or event.client_id in notified:
+        return False
+    queued = outbox.send(connection_notice(event, user))
+    if queued:
+        session[NOTIFIED_KEY] = [*notified, event.client_id]
+    return queued
