@@ -10,6 +10,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 AXE := tests/browser/node_modules/axe-core/axe.min.js
+FEDERATION_PEERS := tests/federation/node_modules/.package-lock.json
 
 .PHONY: run test lint bench install install-dev system-deps translations clean
 
@@ -27,11 +28,17 @@ $(DEV_STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-install-dev: $(DEV_STAMP) system-deps $(AXE)
+install-dev: $(DEV_STAMP) system-deps $(AXE) $(FEDERATION_PEERS)
 
 # axe-core for the browser tests' accessibility checks, pinned by tests/browser/package-lock.json.
 $(AXE): tests/browser/package.json tests/browser/package-lock.json | system-deps
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $@
+
+# panva/oidc-provider (an upstream identity provider) and openid-client (a strict relying
+# party) for the federation tests, pinned by tests/federation/package-lock.json.
+$(FEDERATION_PEERS): tests/federation/package.json tests/federation/package-lock.json | system-deps
+	npm ci --prefix tests/federation --no-audit --no-fund --loglevel=error
 	touch $@
 
 # English catalogue: re-extract the French message ids, merge, compile (commit the .po and .mo).
@@ -60,7 +67,8 @@ define install-missing
 	fi
 endef
 
-# Chromium for the browser tests, PostgreSQL for the multi-instance tests, npm for axe-core.
+# Chromium for the browser tests, PostgreSQL for the multi-instance tests, npm for axe-core
+# and the federation peers.
 system-deps:
 	$(call install-missing,$(TEST_SYSTEM_NEEDS))
 

@@ -61,10 +61,17 @@ class LiveServer:
 
 
 def start_server(
-    tmp_path: Path, *, workers: int = 1, env: dict | None = None, seed: bool = True
+    tmp_path: Path,
+    *,
+    workers: int = 1,
+    env: dict | None = None,
+    seed: bool = True,
+    issuer_host: str = "127.0.0.1",
 ) -> LiveServer:
+    """``issuer_host`` ``localhost`` gives a second server its own cookies: a browser keeps
+    cookies per host name, whatever the port."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{issuer_host}:{port}"
     server_env = {
         **os.environ,
         "IDP_INSTANCE_PATH": str(tmp_path / "instance"),
@@ -88,7 +95,7 @@ def start_server(
         if server.process.poll() is not None:
             raise AssertionError(f"idp serve exited:\n{server.log_path.read_text()}")
         try:
-            if requests.get(url + "/jwks", timeout=1).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}/jwks", timeout=1).status_code == 200:
                 return server
         except requests.RequestException:
             time.sleep(0.2)
