@@ -225,5 +225,5 @@ def describe(provider: IdentityProvider) -> dict:
             post_logout_redirect_uri=logged_out_url(provider.name),
         )
         if provider.auth_method == "private_key_jwt":
-            view["jwks_uri"] = endpoint_url("jwks")  # where the provider finds our public keys
+            view["jwks_uri"] = endpoint_url("jwks_uri")  # where the provider finds our public keys
     return view
