@@ -162,8 +162,26 @@ def delete(name: str) -> None:
     provider = get(name)
     if provider.kind == LOCAL:
         raise ProviderError("the local identity store is built in: disable it instead")
+    filtering = _filtering(name)
+    if filtering:
+        raise ProviderError(
+            f"identity provider {name} is named by the identity-provider filter of "
+            f"{', '.join(filtering)}: change it first (idp clients update), or disable {name}"
+        )
     db.session.delete(provider)
     db.session.commit()
+
+
+def _filtering(name: str) -> list[str]:
+    """The services whose filter names the provider: deleting it would leave a dangling name
+    (an allow-list of it alone would offer nothing, and a provider added again under that
+    name would inherit the filter)."""
+    rows = db.session.execute(
+        db.select(Client.client_id, Client.identity_provider_filter)
+        .where(Client.identity_provider_filter.is_not(None))
+        .order_by(Client.client_id)
+    )
+    return [client_id for client_id, listed in rows if isinstance(listed, list) and name in listed]
 
 
 def all_providers() -> list[IdentityProvider]:

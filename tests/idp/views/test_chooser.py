@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.idp.citizens.federation.conftest import add_provider, providers_cli
-from tests.idp.conftest import CodeFlow, csrf_token
+from tests.idp.conftest import CodeFlow, csrf_token, make_client
 
 START_FORM = re.compile(r'<form method="post" action="/identity-providers/([a-z0-9-]+)/start')
 DISABLED_BUTTON = re.compile(r"<button[^>]*\bdisabled\b[^>]*>([^<]*)</button>")
@@ -93,3 +93,14 @@ def test_inactive_and_hidden_providers_are_not_on_the_chooser(flow, runner, unre
     html = to_chooser(flow).get_data(as_text=True)
     assert "ameli.fr" not in html and "MSA" not in html
     assert disabled_buttons(html) == ["Se connecter avec impots.gouv.fr"]
+
+
+def test_the_chooser_follows_the_service_filter(app, client, citizen, unreachable):
+    """FranceConnect's ``idpFilterList``: a service offering only impots never shows the local store."""
+    sp = make_client(app, identity_providers=["impots"])
+    token = csrf_token(client.get("/login").get_data(as_text=True))  # before the service's request
+    html = to_chooser(CodeFlow(client, sp)).get_data(as_text=True)
+    assert offered_names(html) == []
+    assert disabled_buttons(html) == ["Se connecter avec impots.gouv.fr"]
+    assert client.get("/login").status_code == 404
+    assert client.post("/identity-providers/local/start", data={"csrf_token": token}).status_code == 404
