@@ -4,9 +4,11 @@ The citizen who must sign in (:class:`idp.oauth2.authorize.Step`) comes to the c
 which lists the providers the service offers at the level it requires
 (:func:`idp.citizens.federation.providers.offered`); one that is unavailable is shown so, with
 the others offered. ``idp_hint`` skips the chooser when it names an offered provider, as
-does a single provider. The local store goes to ``/login``; any other provider is sent the
-code flow (:mod:`idp.citizens.federation.flow`) and answers at its own callback,
-``/identity-providers/<name>/callback`` (one per provider: a mix-up defence, RFC 9207 §1).
+does a single provider; a hint naming another provider shows the chooser, or an error page
+when the only provider offered is not the one hinted. The local store goes to ``/login``;
+any other provider is sent the code flow (:mod:`idp.citizens.federation.flow`) and
+answers at its own callback, ``/identity-providers/<name>/callback`` (one per provider: a
+mix-up defence, RFC 9207 §1).
 """
 
 from __future__ import annotations
@@ -64,9 +66,14 @@ def _go(provider: IdentityProvider, level: str):
     return redirect(url, code=303)
 
 
-def _page(provider: IdentityProvider | None, error: str, status: int):
+def _page(provider: IdentityProvider | None, error: str, status: int, description: str | None = None):
+    """The error page; with a link back to the chooser while an authorization is pending."""
     title = provider.title if provider else None
-    return render_template("error.html", error=error, provider=title), status
+    chooser = url_for("identity_providers.choose") if current_pending() and provider else None
+    page = render_template(
+        "error.html", error=error, provider=title, chooser=chooser, description=description
+    )
+    return page, status
 
 
 @bp.get("")
@@ -79,6 +86,8 @@ def choose():
     if not shown:
         return _page(None, "no_identity_provider", 400)
     if len(shown) == 1 and available(shown[0]):
+        if hint and hinted is None:  # not silently elsewhere than the service asked
+            return _page(None, "identity_provider_hint", 400)
         return _go(shown[0], level)
     choices = [{"provider": p, "available": available(p)} for p in shown]
     return render_template("choose_provider.html", choices=choices, next=request.args.get("next"))
@@ -105,7 +114,7 @@ def callback(name: str):
         assertion = complete(provider, request.args, pending)
     except FederationError as problem:
         log.warning("sign-in through %s failed: %s", name, problem)
-        return _page(provider, f"identity_provider_{problem.kind}", problem.status)
+        return _page(provider, f"identity_provider_{problem.kind}", problem.status, problem.detail)
     user = citizen_asserted(assertion.identity)
     start_sign_in(user, assertion.acr, assertion.amr, provider.name, assertion.id_token)
     target = current_pending()

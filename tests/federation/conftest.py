@@ -47,6 +47,7 @@ class World:
     hub: LiveServer
     upstream_idp: LiveServer
     panva: UpstreamProvider
+    panva_accounts = PANVA_ACCOUNTS
 
     def register_panva_like(self, name: str, upstream: UpstreamProvider, *levels: str) -> dict:
         """Register ``upstream`` (a panva) at the hub as identity provider ``name``."""
