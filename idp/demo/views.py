@@ -59,7 +59,7 @@ def callback():
         if request.args.get("iss") != issuer:
             raise DemoError("iss mismatch (RFC 9207)")
         if "error" in request.args:
-            raise DemoError(f"{request.args['error']}: {request.args.get('error_description', '')}")
+            return _failed(request.args["error"], request.args.get("error_description", ""))
         oauth = _oauth_session(state=flow["state"])
         token = oauth.fetch_token(
             issuer + "/token", authorization_response=request.url, code_verifier=flow["verifier"]
@@ -75,7 +75,13 @@ def callback():
             "api": {"url": issuer + DEMO_API_PATH, "status": api.status_code, "body": api.json()},
         }
     except DemoError as error:
-        result = {"error": str(error)}
+        return _failed("failed", str(error))
     except Exception as error:
-        result = {"error": f"{type(error).__name__}: {error}"}
+        return _failed("failed", f"{type(error).__name__}: {error}")
     return render_template("demo/index.html", result=result)
+
+
+def _failed(error: str, detail: str):
+    """The page a service shows when the connection did not happen: in the citizen's words,
+    from the OAuth ``error`` (RFC 6749 §4.1.2.1), with the technical detail aside."""
+    return render_template("demo/index.html", result={"error": error, "detail": detail})

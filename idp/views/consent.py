@@ -1,7 +1,7 @@
 """The consent page, reached from /authorize: what the service asks, in the registry's words.
 
 Form contract (DESIGN.md): the buttons ``decision=accept`` and ``decision=deny``, with
-``csrf_token``.
+``csrf_token``. « Ce n'est pas vous ? » signs out and goes back to the chooser.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from idp.citizens.consents import record_consent
-from idp.citizens.sessions import current_login
+from idp.citizens.federation import providers
+from idp.citizens.sessions import current_login, end_login
 from idp.clients.lookup import find_client
 from idp.i18n import current_language
 from idp.registry.store import registry
@@ -41,4 +42,20 @@ def consent():
             abort(400, description="decision must be accept or deny")
         return redirect(interaction["return_to"], code=303)
     groups = consent_groups(registry(), scope_keys, current_language())
-    return render_template("consent.html", client=client, user=login.user, groups=groups)
+    provider = providers.find(login.identity_provider)
+    return render_template(
+        "consent.html",
+        client=client,
+        user=login.user,
+        groups=groups,
+        provider=provider.title if provider else login.identity_provider,
+    )
+
+
+@bp.post("/consent/not-me")
+def not_me():
+    """« Ce n'est pas vous ? »: end this sign-in, keep the service's request, choose again."""
+    if current_pending() is None:
+        return render_template("error.html", error="no_pending_request"), 400
+    end_login()
+    return redirect(url_for("identity_providers.choose"), code=303)

@@ -14,6 +14,7 @@ mix-up defence, RFC 9207 §1).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
@@ -23,7 +24,7 @@ from idp.citizens.federation.flow import FederationError, Pending, begin, comple
 from idp.citizens.federation.metadata import available
 from idp.citizens.users import citizen_asserted
 from idp.clients.lookup import find_client
-from idp.models import IdentityProvider
+from idp.models import Client, IdentityProvider
 from idp.models.clients import EIDAS_LEVELS
 from idp.views.login import start_sign_in
 from idp.views.pending import current_pending
@@ -36,12 +37,19 @@ bp = Blueprint("identity_providers", __name__, url_prefix="/identity-providers")
 FEDERATION_KEY = "federation"
 
 
-def _choice() -> tuple[list[IdentityProvider], str, str | None]:
-    """The providers offered for the pending request, its level, and its ``idp_hint``.
+@dataclass(frozen=True)
+class Choice:
+    """What the chooser offers: for the pending request's service (None when the citizen
+    signs in to see their account), at its level, with its ``idp_hint``."""
 
-    Without a pending authorization (the citizen signs in to see their account), every
-    active provider at the lowest level.
-    """
+    client: Client | None
+    offered: list[IdentityProvider]
+    level: str
+    hint: str | None
+
+
+def _choice() -> Choice:
+    """Without a pending authorization, every active provider at the lowest level."""
     pending = current_pending()
     client = find_client(pending["client_id"]) if pending else None
     level = pending.get("acr", EIDAS_LEVELS[0]) if pending else EIDAS_LEVELS[0]
@@ -50,7 +58,7 @@ def _choice() -> tuple[list[IdentityProvider], str, str | None]:
     else:
         offered = providers.offered(client, level)
     hint = pending["params"].get("idp_hint") if pending else None
-    return offered, level, hint
+    return Choice(client, offered, level, hint)
 
 
 def _go(provider: IdentityProvider, level: str):
@@ -78,29 +86,31 @@ def _page(provider: IdentityProvider | None, error: str, status: int, descriptio
 
 @bp.get("")
 def choose():
-    offered, level, hint = _choice()
-    hinted = next((p for p in offered if p.name == hint), None)
+    choice = _choice()
+    hinted = next((p for p in choice.offered if p.name == choice.hint), None)
     if hinted is not None and available(hinted):
-        return _go(hinted, level)
-    shown = [p for p in offered if not p.hidden]
+        return _go(hinted, choice.level)
+    shown = [p for p in choice.offered if not p.hidden]
     if not shown:
         return _page(None, "no_identity_provider", 400)
     if len(shown) == 1 and available(shown[0]):
-        if hint and hinted is None:  # not silently elsewhere than the service asked
+        if choice.hint and hinted is None:  # not silently elsewhere than the service asked
             return _page(None, "identity_provider_hint", 400)
-        return _go(shown[0], level)
+        return _go(shown[0], choice.level)
     choices = [{"provider": p, "available": available(p)} for p in shown]
-    return render_template("choose_provider.html", choices=choices, next=request.args.get("next"))
+    return render_template(
+        "choose_provider.html", choices=choices, client=choice.client, next=request.args.get("next")
+    )
 
 
 @bp.post("/<name>/start")
 def start(name: str):
     """The chooser's button (a form, with its CSRF token)."""
-    offered, level, _hint = _choice()
-    provider = next((p for p in offered if p.name == name), None)
+    choice = _choice()
+    provider = next((p for p in choice.offered if p.name == name), None)
     if provider is None:
         abort(404, description="this identity provider is not offered here")
-    return _go(provider, level)
+    return _go(provider, choice.level)
 
 
 @bp.get("/<name>/callback")
