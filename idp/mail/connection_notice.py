@@ -7,6 +7,7 @@ the history is. As there, one alert per service per sign-in (``sentNotifications
 
 from __future__ import annotations
 
+import logging
 from email.message import EmailMessage
 
 from flask import current_app, session
@@ -15,6 +16,8 @@ from flask_babel import force_locale
 from idp.i18n import local_datetime
 from idp.mail import outbox
 from idp.models import ConnectionEvent, User
+
+log = logging.getLogger(__name__)
 
 #: The services alerted in this sign-in (the cookie session; a new sign-in clears it).
 NOTIFIED_KEY = "notified_services"
@@ -34,17 +37,27 @@ Ce message est envoyé automatiquement ; merci de ne pas y répondre.
 """
 
 
+def one_line(text: str) -> str:
+    """``text`` with its line breaks and runs of blanks folded to single spaces: a header
+    value is one line (RFC 5322 §2.2), and a service's name may hold a line break."""
+    return " ".join(text.split())
+
+
 def connection_notice(event: ConnectionEvent, user: User) -> EmailMessage:
-    """The alert of ``event`` to ``user``'s e-mail address."""
+    """The alert of ``event`` to ``user``'s e-mail address.
+
+    ValueError when the address cannot be a header (a line break in it).
+    """
     with force_locale("fr"):
         when = local_datetime(event.at)
+    service = one_line(event.service)
     message = EmailMessage()
     message["To"] = user.email
-    message["Subject"] = f"Alerte de connexion au service « {event.service} »"
+    message["Subject"] = f"Alerte de connexion au service « {service} »"
     message.set_content(
         TEXT.format(
             name=user.display_name,
-            service=event.service,
+            service=service,
             when=when,
             provider=event.identity_provider_title,
             account_url=f"{current_app.config['ISSUER']}/account",
@@ -60,7 +73,12 @@ def alert(event: ConnectionEvent, user: User) -> bool:
     notified = notified if isinstance(notified, list) else []
     if not user.email or event.client_id in notified:
         return False
-    queued = outbox.send(connection_notice(event, user))
+    try:
+        message = connection_notice(event, user)
+    except ValueError:  # the alert is dropped, the sign-in goes on; the log names no address
+        log.warning("connection alert not composed: the address on file cannot be a header")
+        return False
+    queued = outbox.send(message)
     if queued:
         session[NOTIFIED_KEY] = [*notified, event.client_id]
     return queued
