@@ -72,14 +72,26 @@ endef
 system-deps:
 	$(call install-missing,$(TEST_SYSTEM_NEEDS))
 
+# The demo: the hub on $(HOST):$(PORT), and a second idp on localhost:$(UPSTREAM_PORT) (its own
+# instance; another host name, so that the browser keeps the two servers' cookies apart)
+# registered as the hub's second identity provider. Ctrl-C stops both.
+UPSTREAM_PORT ?= 5001
+HUB_ENV := IDP_ISSUER=http://$(HOST):$(PORT)
+UPSTREAM_ENV := IDP_ISSUER=http://localhost:$(UPSTREAM_PORT) IDP_INSTANCE_PATH=$(CURDIR)/instance/upstream
+
 run: $(STAMP)
-	IDP_ISSUER=http://$(HOST):$(PORT) $(BIN)/idp db upgrade
-	IDP_ISSUER=http://$(HOST):$(PORT) $(BIN)/idp seed-demo
+	$(UPSTREAM_ENV) $(BIN)/idp db upgrade
+	$(UPSTREAM_ENV) $(BIN)/idp seed-demo --upstream-of http://$(HOST):$(PORT)
+	$(HUB_ENV) $(BIN)/idp db upgrade
+	$(HUB_ENV) $(BIN)/idp seed-demo --upstream http://localhost:$(UPSTREAM_PORT)
 	@echo
 	@echo "  Open http://$(HOST):$(PORT)/demo/ and sign in as marie.dupont / demo-password-2026"
-	@echo "  (or jean.martin / demo-password-2026). Ctrl-C stops the server."
+	@echo "  (or jean.martin / demo-password-2026), with either account of the chooser."
+	@echo "  Ctrl-C stops the servers."
 	@echo
-	IDP_ISSUER=http://$(HOST):$(PORT) $(BIN)/idp serve --host $(HOST) --port $(PORT)
+	$(UPSTREAM_ENV) $(BIN)/idp serve --host 127.0.0.1 --port $(UPSTREAM_PORT) & upstream=$$!; \
+	trap 'kill $$upstream 2>/dev/null; wait $$upstream' EXIT INT TERM; \
+	$(HUB_ENV) $(BIN)/idp serve --host $(HOST) --port $(PORT)
 
 test: install-dev
 	$(BIN)/ruff check .
