@@ -66,10 +66,11 @@ def start_server(
     workers: int = 1,
     env: dict | None = None,
     seed: bool = True,
+    seed_options: tuple[str, ...] = (),
     issuer_host: str = "127.0.0.1",
 ) -> LiveServer:
-    """``issuer_host`` ``localhost`` gives a second server its own cookies: a browser keeps
-    cookies per host name, whatever the port."""
+    """``seed_options`` are passed to ``idp seed-demo``. ``issuer_host`` ``localhost`` gives a
+    second server its own cookies: a browser keeps cookies per host name, whatever the port."""
     port = free_port()
     url = f"http://{issuer_host}:{port}"
     server_env = {
@@ -82,7 +83,7 @@ def start_server(
     server = LiveServer(url=url, env=server_env, log_path=tmp_path / "server.log")
     server.idp("db", "upgrade")
     if seed:
-        server.idp("seed-demo")
+        server.idp("seed-demo", *seed_options)
     log = server.log_path.open("w")
     server.process = subprocess.Popen(
         [IDP, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],

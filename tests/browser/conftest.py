@@ -1,7 +1,8 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against a real ``idp serve``.
 
-- ``idp_server``: one ``idp serve --workers 1`` on a loopback port for the whole session,
-  seeded with the demo (``tests/e2e_server.start_server``).
+- ``idp_server``: the demo of ``make run`` for the whole session: an ``idp serve --workers 1``
+  on a loopback port seeded with the demo (``tests/e2e_server.start_server``), with a second
+  one as its second identity provider.
 - ``citizen``: a fresh citizen per test (``idp users create``), so that consents of one test
   never change what another sees.
 - ``page``: a new browser context per test (French browser, no cookies); any Content Security
@@ -62,9 +63,23 @@ def browser():
 
 @pytest.fixture(scope="session")
 def idp_server(tmp_path_factory):
+    """The demo as ``make run`` sets it up: the hub, and a second idp as its second identity
+    provider (on ``localhost``, the hub on ``127.0.0.1``)."""
     server = start_server(tmp_path_factory.mktemp("browser-idp"), workers=1)
-    yield server
-    server.stop()
+    upstream = None
+    try:
+        upstream = start_server(
+            tmp_path_factory.mktemp("browser-upstream"),
+            workers=1,
+            seed_options=("--upstream-of", server.url),
+            issuer_host="localhost",
+        )
+        server.idp("seed-demo", "--upstream", upstream.url)
+        yield server
+    finally:
+        if upstream is not None:
+            upstream.stop()
+        server.stop()
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,7 @@ def citizen(idp_server) -> Citizen:
         "--family-name", "Lefèvre",
         "--birthdate", "1979-06-21",
         "--gender", "female",
-        "--birthplace", "33063",
+        "--birthplace", f"33{number:03d}",  # one person per test: citizens are their identity
         "--birthcountry", "99100",
         "--email", f"{username}@example.fr",
     )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from playwright.sync_api import Page, expect
 
@@ -36,6 +37,16 @@ def shown_consent(page: Page) -> list[tuple[str, list[str]]]:
 def start_demo(page: Page, button: str = "Se connecter avec idp") -> None:
     page.goto("/demo/")
     page.get_by_role("button", name=button).click()
+
+
+LOCAL_ACCOUNT = "Identifiant et mot de passe"
+SECOND_ACCOUNT = "Compte de démonstration (second idp)"
+
+
+def choose(page: Page, account: str = LOCAL_ACCOUNT, button: str = "Se connecter avec {}") -> None:
+    """Pick ``account`` on the chooser."""
+    expect(page).to_have_url(re.compile(r"/identity-providers(\?|$)"))
+    page.get_by_role("button", name=button.format(account)).click()
 
 
 def sign_in(page: Page, citizen, button: str = "Se connecter", username_label: str = "Identifiant",

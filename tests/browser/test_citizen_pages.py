@@ -8,8 +8,11 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import Citizen
 from tests.browser.flows import (
     DEMO_SERVICE,
+    SECOND_ACCOUNT,
+    choose,
     demo_claims,
     expected_consent,
     focus_is_visible,
@@ -21,9 +24,17 @@ from tests.browser.flows import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
+#: A demo citizen of both the hub and its second identity provider (``idp seed-demo``).
+MARIE = Citizen("marie.dupont", "demo-password-2026", "Marie Claire Dupont")
+
 
 def test_sign_in_consent_and_verified_claims(page: Page, citizen, idp_server, audit):
     start_demo(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Je choisis un compte pour me connecter")
+    expect(page.locator(".service-name")).to_have_text(DEMO_SERVICE)
+    expect(page.get_by_role("button", name=f"Se connecter avec {SECOND_ACCOUNT}")).to_be_enabled()
+    audit(page, "chooser")
+    choose(page)
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
     expect(page.locator(".service-name")).to_have_text(DEMO_SERVICE)
@@ -66,9 +77,11 @@ def test_wrong_password_is_announced(page: Page, citizen, audit):
 
 def test_declining_returns_access_denied_to_the_service(page: Page, citizen, audit):
     start_demo(page)
+    choose(page)
     sign_in(page, citizen)
     page.get_by_role("button", name="Refuser").click()
     expect(page).to_have_url(re.compile(r"/demo/callback\?error=access_denied"))
+    expect(page.get_by_role("alert")).to_contain_text("Vous avez refusé de transmettre vos données")
     expect(page.locator("#demo-error")).to_contain_text("access_denied")
     expect(page.locator("#id-token-claims")).to_have_count(0)
     audit(page, "demo-declined")
@@ -76,13 +89,14 @@ def test_declining_returns_access_denied_to_the_service(page: Page, citizen, aud
 
 def test_account_withdrawal_and_consent_asked_again(page: Page, citizen, audit):
     start_demo(page)
+    choose(page)
     sign_in(page, citizen)
     page.get_by_role("button", name="Autoriser et continuer").click()
     demo_claims(page)
 
     page.get_by_role("link", name="Mes échanges de données").click()
     expect(page).to_have_url(re.compile(r"/account$"))
-    card = page.locator(".card")
+    card = page.locator(".exchanges .card")
     expect(card).to_have_count(1)
     expect(card.get_by_role("heading", level=2)).to_have_text(DEMO_SERVICE)
     expect(card).to_contain_text("Prénom(s)")
@@ -93,7 +107,10 @@ def test_account_withdrawal_and_consent_asked_again(page: Page, citizen, audit):
     card.get_by_role("button", name=re.compile("Retirer mon autorisation")).click()
     withdrawn = f"Votre autorisation pour « {DEMO_SERVICE} » est retirée"
     expect(page.get_by_role("status")).to_contain_text(withdrawn)
-    expect(page.locator(".card")).to_have_count(0)
+    expect(page.locator(".exchanges .card")).to_have_count(0)
+    history = page.locator(".connections .card")
+    expect(history).to_have_count(1)  # the connection stays in the history
+    expect(history.get_by_role("heading", level=3)).to_have_text(DEMO_SERVICE)
     audit(page, "account-withdrawn")
 
     start_demo(page)  # still signed in: straight to the consent, asked again
@@ -103,7 +120,10 @@ def test_account_withdrawal_and_consent_asked_again(page: Page, citizen, audit):
 
 def test_account_requires_sign_in(page: Page, citizen):
     page.goto("/account")
+    expect(page.locator(".lead")).to_contain_text("Connectez-vous pour consulter vos échanges de données")
+    choose(page)
     expect(page).to_have_url(re.compile(r"/login\?next=/account$"))
+    expect(page.locator(".lead")).to_contain_text("Connectez-vous pour consulter vos échanges de données")
     sign_in(page, citizen)
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes échanges de données")
     expect(page.get_by_text("Vous n’avez autorisé aucun service")).to_be_visible()
@@ -132,6 +152,9 @@ def test_english_switch(page: Page, citizen, audit):
     start_demo(page)
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("I choose an account to sign in with")
+    audit(page, "chooser-en")
+    choose(page, button="Sign in with {}")
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
@@ -161,6 +184,11 @@ def test_keyboard_only_sign_in_and_consent(page: Page, citizen):
     tab_to(page, "button[type=submit]")
     assert focus_is_visible(page)
     page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/identity-providers$"))
+
+    tab_to(page, ".button--provider")
+    assert focus_is_visible(page)
+    page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/login$"))
 
     tab_to(page, "#username")
@@ -176,3 +204,38 @@ def test_keyboard_only_sign_in_and_consent(page: Page, citizen):
     assert focus_is_visible(page)
     page.keyboard.press("Enter")
     assert demo_claims(page)["given_name"] == "Louise Marie"
+
+
+def test_sign_in_through_the_second_identity_provider(page: Page, audit):
+    """The demo's second identity provider (another idp, on localhost): its own sign-in and
+    consent, then the hub's consent, the service's result, and the history on /account."""
+    start_demo(page)
+    choose(page, SECOND_ACCOUNT)
+    expect(page).to_have_url(re.compile(r"^http://localhost:\d+/login$"))
+    sign_in(page, MARIE)
+    page.get_by_role("button", name="Autoriser et continuer").click()  # at the upstream, for the hub
+    expect(page).to_have_url(re.compile(r"^http://127\.0\.0\.1:\d+/consent$"))
+    expect(page.locator(".identity__provider")).to_have_text(f"avec le compte {SECOND_ACCOUNT}")
+    page.get_by_role("button", name="Autoriser et continuer").click()
+    claims = demo_claims(page)
+    assert claims["given_name"] == "Marie Claire" and claims["acr"] == "eidas1"
+
+    page.goto("/account")
+    history = page.locator(".connections .card").first
+    expect(history).to_contain_text(DEMO_SERVICE)
+    expect(history).to_contain_text(SECOND_ACCOUNT)
+    expect(history).to_contain_text("Faible")
+    expect(history).to_contain_text("Revenu fiscal de référence")
+    audit(page, "history")
+
+
+def test_not_you_signs_out_and_goes_back_to_the_chooser(page: Page, citizen):
+    start_demo(page)
+    choose(page)
+    sign_in(page, citizen)
+    expect(page).to_have_url(re.compile(r"/consent$"))
+    page.get_by_role("button", name="Ce n’est pas vous ? Changer de compte").click()
+    expect(page).to_have_url(re.compile(r"/identity-providers$"))
+    expect(page.locator(".service-name")).to_have_text(DEMO_SERVICE)  # the request is kept
+    page.goto("/account")
+    expect(page).to_have_url(re.compile(r"/identity-providers\?next=/account$"))  # signed out
