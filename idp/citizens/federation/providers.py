@@ -29,6 +29,9 @@ DEFAULT_SCOPE = "openid given_name family_name birthdate gender birthplace birth
 #: RFC 7591 §2 methods we authenticate with at a provider's token endpoint.
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: The columns' sizes (:class:`idp.models.IdentityProvider`).
+MAX_URL_LENGTH = 2048
+MAX_SCOPE_LENGTH = 1024
 
 
 class ProviderError(ValueError):
@@ -61,6 +64,8 @@ def logged_out_url(name: str) -> str:
 
 
 def _check_url(url: str, field: str) -> str:
+    if len(url) > MAX_URL_LENGTH:
+        raise ProviderError(f"{field} must be at most {MAX_URL_LENGTH} characters")
     parts = urlsplit(url)
     secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK)
     if not parts.netloc or not secure or parts.fragment:
@@ -92,6 +97,8 @@ def _apply(provider: IdentityProvider, settings: ProviderSettings) -> None:
             raise ProviderError(f"auth method must be one of {', '.join(AUTH_METHODS)}")
         provider.auth_method = settings.auth_method
     if settings.client_secret is not None:
+        if not settings.client_secret:
+            raise ProviderError("client secret must not be empty")
         provider.encrypted_client_secret = keys.encrypt_secret(
             settings.client_secret, current_app.config["KEYS_PASSPHRASE"]
         )
@@ -104,6 +111,8 @@ def _apply(provider: IdentityProvider, settings: ProviderSettings) -> None:
         if "openid" not in settings.scope.split():
             raise ProviderError("scope must include openid")
         provider.scope = " ".join(dict.fromkeys(settings.scope.split()))
+        if len(provider.scope) > MAX_SCOPE_LENGTH:
+            raise ProviderError(f"scope must be at most {MAX_SCOPE_LENGTH} characters")
     for flag in ("active", "hidden"):
         if getattr(settings, flag) is not None:
             setattr(provider, flag, getattr(settings, flag))

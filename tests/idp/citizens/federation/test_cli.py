@@ -112,6 +112,15 @@ INVALID_ADDS = [
     pytest.param(["--no-discovery"], "--discovery-url", id="no-discovery-url"),
     pytest.param(["--eidas-level", "eidas4"], "eidas4", id="unknown-level"),
     pytest.param(["--auth-method", "none"], "none", id="auth-method-none"),
+    pytest.param(["--client-secret", ""], "client secret must not be empty", id="empty-secret"),
+    pytest.param(
+        ["--discovery-url", "https://fi.example.fr/" + "x" * 2048], "at most 2048 characters", id="long-url"
+    ),
+    pytest.param(
+        ["--scope", "openid " + " ".join(f"claim_{n}" for n in range(200))],
+        "at most 1024 characters",
+        id="long-scope",
+    ),
 ]
 
 
