@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from idp.citizens.passwords import hash_password
 from idp.citizens.pivot import FRANCE, identity_problems
 from idp.citizens.subject import identity_hash
@@ -86,6 +88,14 @@ def citizen_for(identity: dict) -> User:
 def citizen_asserted(identity: dict) -> User:
     """The citizen an identity provider just asserted: found by the pivot identity (or new),
     with the contact claims it sent (e-mail, preferred name) as the latest ones. Committed."""
+    try:
+        return _save_asserted(identity)
+    except IntegrityError:  # the same person's first sign-in twice at once: the other row won
+        db.session.rollback()
+        return _save_asserted(identity)
+
+
+def _save_asserted(identity: dict) -> User:
     user = citizen_for(identity)
     user.email = identity.get("email") or user.email
     user.preferred_username = identity.get("preferred_username") or user.preferred_username

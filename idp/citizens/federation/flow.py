@@ -46,6 +46,9 @@ PIVOT_CLAIMS = ("given_name", "family_name", "birthdate", "gender", "birthplace"
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 #: Seconds of clock skew allowed on the provider's ``exp`` and ``iat``.
 LEEWAY_SECONDS = 30
+#: Longest sign-in at a provider, ample for a citizen; a later answer is refused, so that a
+#: callback URL found in a history or a log cannot be replayed days later.
+PENDING_MAX_SECONDS = 600
 
 
 class FederationError(Exception):
@@ -144,6 +147,8 @@ def begin(provider: IdentityProvider, required: str) -> tuple[str, Pending]:
 
 def _check_response(meta: ProviderMetadata, args, pending: Pending) -> str:
     """The code of an authorization response that is really the answer to ``pending``."""
+    if time.time() - pending.started > PENDING_MAX_SECONDS:
+        raise FederationError("expired", "the sign-in at the provider took too long: start again")
     state = args.get("state")
     if not isinstance(state, str) or not hmac.compare_digest(state.encode(), pending.state.encode()):
         raise FederationError("state", "the state is not the one this browser was sent with")
