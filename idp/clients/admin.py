@@ -62,8 +62,8 @@ def validate_redirect_uri(uri: str, field_name: str = "redirect_uri") -> str:
 
 def _apply(client: Client, settings: ClientSettings) -> None:
     if settings.name is not None:
-        if not settings.name.strip() or len(settings.name) > 255:
-            raise ClientConfigurationError("name must be 1 to 255 characters")
+        if not settings.name.strip() or len(settings.name) > 255 or not settings.name.isprintable():
+            raise ClientConfigurationError("name must be 1 to 255 printable characters (no line break)")
         client.name = settings.name.strip()
     if settings.role is not None:
         if settings.role not in ROLES:

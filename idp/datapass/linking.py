@@ -48,7 +48,8 @@ def provision_france_connect_client(
 ) -> Client:
     """Create or update the service provider of an approved FranceConnect habilitation."""
     settings = ClientSettings(
-        name=(name or f"Habilitation DataPass {habilitation.id}")[:CLIENT_NAME_LIMIT],
+        # One line: a DataPass intitulé may hold line breaks, a client name may not.
+        name=" ".join((name or f"Habilitation DataPass {habilitation.id}").split())[:CLIENT_NAME_LIMIT],
         eidas_level=eidas or "eidas1",
     )
     existing = find_client(habilitation.client_id) if habilitation.client_id else None

@@ -73,7 +73,7 @@ class Outbox:
             message = self._queue.get()
             try:
                 self._deliver(message)
-            except (OSError, smtplib.SMTPException) as problem:
+            except Exception as problem:  # the worker outlives any one message, whatever failed
                 log.warning("mail to @%s not sent: %s: %s", _domain(message), type(problem).__name__, problem)
             finally:
                 self._queue.task_done()

@@ -39,7 +39,13 @@ class UpstreamProvider:
 
 
 def start_upstream(
-    tmp_path: Path, hub_url: str, name: str, accounts: dict, *, publish_other_keys: bool = False
+    tmp_path: Path,
+    hub_url: str,
+    name: str,
+    accounts: dict,
+    *,
+    publish_other_keys: bool = False,
+    jwks_down: bool = False,
 ) -> UpstreamProvider:
     """Start panva as identity provider ``name`` of the hub at ``hub_url``.
 
@@ -57,6 +63,7 @@ def start_upstream(
         },
         "accounts": accounts,
         "publish_other_keys": publish_other_keys,
+        "jwks_down": jwks_down,
     }
     config_path = tmp_path / f"upstream-{name}.json"
     config_path.write_text(json.dumps(config))

@@ -174,3 +174,16 @@ def test_logout_is_chained_to_the_identity_provider(world):
         f"{world.hub.url}/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=10
     )
     assert userinfo.status_code == 401
+
+
+def test_a_provider_whose_keys_cannot_be_fetched_is_shown_unavailable(world, tmp_path):
+    broken = start_upstream(tmp_path, world.hub.url, "panva-sans-cles", world.panva_accounts, jwks_down=True)
+    try:
+        world.register_panva_like("panva-sans-cles", broken, "eidas1")
+        chooser = Citizen().visit(authorization(world, world.service()).url, reached_service)
+    finally:
+        broken.stop()
+        world.hub.idp("identity-providers", "delete", "panva-sans-cles")
+    assert chooser.status_code == 200
+    assert "panva-sans-cles" not in offered_on(chooser) and "panva" in offered_on(chooser)
+    assert "Compte panva-sans-cles" in chooser.text and "momentanément indisponible" in chooser.text

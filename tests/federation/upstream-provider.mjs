@@ -9,7 +9,8 @@
 //     "client": {"client_id", "client_secret", "redirect_uris", "post_logout_redirect_uris",
 //                "userinfo_signed_response_alg"?},
 //     "accounts": {"<login>": {"acr": "eidas2", "claims": {"given_name": ..., ...}}},
-//     "publish_other_keys": false   // true: /jwks publishes keys that did not sign anything
+//     "publish_other_keys": false,  // true: /jwks publishes keys that did not sign anything
+//     "jwks_down": false            // true: /jwks answers 503
 //   }
 //
 // Sign-in is a one-field form: GET /interaction/<uid> shows it (name="login"), POST it
@@ -69,6 +70,18 @@ const provider = new Provider(issuer, {
   ttl: { AccessToken: 60, AuthorizationCode: 60, IdToken: 60, Session: 3600, Grant: 3600, Interaction: 600 },
   cookies: { keys: ['upstream-cookie-key-0123456789abcdef'] },
 });
+
+if (config.jwks_down) {
+  // A provider whose key set cannot be fetched.
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/jwks') {
+      ctx.status = 503;
+      ctx.body = 'down';
+      return;
+    }
+    await next();
+  });
+}
 
 if (config.publish_other_keys) {
   // A provider whose ID tokens are signed by a key its JWKS does not hold.

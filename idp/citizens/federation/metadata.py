@@ -1,9 +1,9 @@
 """An identity provider's metadata (OpenID Connect Discovery 1.0), fetched and kept a while.
 
-A provider whose discovery document cannot be fetched, or is not valid, is *unavailable*:
-the chooser shows it so and offers the others, and nothing answers 500. The failure is
-remembered for :data:`RETRY_SECONDS`, so that a provider that is down does not slow every
-page down by its timeout; a good document is kept for :data:`TTL_SECONDS`.
+A provider whose discovery document or key set (JWKS) cannot be fetched, or is not valid,
+is *unavailable*: the chooser shows it so and offers the others, and nothing answers 500.
+The failure is remembered for :data:`RETRY_SECONDS`, so that a provider that is down does
+not slow every page down by its timeout; a good document is kept for :data:`TTL_SECONDS`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from idp.citizens.federation.providers import LOOPBACK
 from idp.extensions import per_app
 from idp.models import IdentityProvider
 from idp.outbound.documents import DocumentUnavailable, fetch_json
+from idp.outbound.jwks import remote_key_sets
 
 TTL_SECONDS = 300
 RETRY_SECONDS = 30
@@ -95,6 +96,7 @@ class MetadataCache:
                 return value
         try:
             value = ProviderMetadata.from_document(fetch_json(key), key)
+            remote_key_sets().get(value.jwks_uri)  # no keys, no verifiable sign-in: unavailable too
         except (DocumentUnavailable, ProviderUnavailable) as problem:
             value = problem if isinstance(problem, ProviderUnavailable) else ProviderUnavailable(str(problem))
         with self._lock:

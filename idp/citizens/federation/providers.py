@@ -120,6 +120,8 @@ def _apply(provider: IdentityProvider, settings: ProviderSettings) -> None:
         if not (provider.discovery_url and provider.client_id):
             raise ProviderError("a provider needs --discovery-url and --client-id")
         if provider.auth_method == "private_key_jwt":
+            if settings.client_secret is not None:
+                raise ProviderError("private_key_jwt uses our signing keys: give no --client-secret")
             provider.encrypted_client_secret = None  # RFC 7523 §2.2: our signing keys authenticate
         elif provider.encrypted_client_secret is None:
             raise ProviderError(f"{provider.auth_method} needs --client-secret")

@@ -73,3 +73,13 @@ def test_invalid_metadata_is_a_usage_error_naming_the_field(runner, options, mes
     result = run(runner, "create", "--name", "Service", *options)
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize("name", ["Portail\nBcc: x@example.org", "Portail\r", "Tab\there", " "])
+def test_a_name_must_be_one_printable_line(app, runner, name):
+    """A service's name is shown on pages and put in the alert's subject (RFC 5322 §2.2)."""
+    result = run(runner, "create", "--name", name, "--json")
+    assert result.exit_code == 2
+    assert "name must be 1 to 255 printable characters" in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Client.id)).where(Client.name == name)) == 0
