@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from idp.citizens import users
+from idp.console import echo_json
 
 group = AppGroup("users", help="The local identity store.")
 
@@ -27,6 +28,47 @@ def users_create(**options) -> None:
     except users.UserError as error:
         raise click.UsageError(str(error)) from error
     click.echo(f"created user {user.username}")
+
+
+def _run(action):
+    try:
+        return action()
+    except users.UserError as error:
+        raise click.UsageError(str(error)) from error
+
+
+@group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def users_list(as_json: bool) -> None:
+    accounts = [users.describe(user) for user in users.local_accounts()]
+    if as_json:
+        echo_json(accounts)
+        return
+    for account in accounts:
+        click.echo(f"{account['username']:32} {account['given_name']} {account['family_name']}")
+
+
+@group.command("show")
+@click.argument("username")
+def users_show(username: str) -> None:
+    echo_json(users.describe(_run(lambda: users.get_local_account(username))))
+
+
+@group.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def users_set_password(username: str, password: str) -> None:
+    """Change the password; the account's live sign-ins end."""
+    _run(lambda: users.set_password(username, password))
+    click.echo(f"password changed for {username}")
+
+
+@group.command("delete")
+@click.argument("username")
+@click.confirmation_option(prompt="Erase this citizen, their consents and their history?")
+def users_delete(username: str) -> None:
+    _run(lambda: users.delete_local_account(username))
+    click.echo(f"deleted {username}")
 
 
 commands = (group,)

@@ -1,4 +1,5 @@
-"""The local identity store: creating citizens with a full pivot identity."""
+"""The citizens: the local identity store's accounts (created with a full pivot identity,
+listed, their password changed, erased), and the citizens identity providers assert."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from idp.citizens.passwords import hash_password
 from idp.citizens.pivot import FRANCE, identity_problems
 from idp.citizens.subject import identity_hash
 from idp.extensions import db
-from idp.models import User
+from idp.models import LoginSession, User, utcnow
 
 #: The local store asks for a binary gender, as ``idp users create`` documents it.
 GENDERS = ("male", "female")
@@ -102,3 +103,54 @@ def _save_asserted(identity: dict) -> User:
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def local_accounts() -> list[User]:
+    """The local identity store's accounts (citizens with a username), by username."""
+    return list(db.session.scalars(db.select(User).where(User.username.is_not(None)).order_by(User.username)))
+
+
+def get_local_account(username: str) -> User:
+    user = find_user(username)
+    if user is None:
+        raise UserError(f"unknown user: {username}")
+    return user
+
+
+def set_password(username: str, password: str) -> User:
+    """A new password; the account's live sign-ins end (whoever knew the old one is out)."""
+    if len(password) < 8:
+        raise UserError("password must be at least 8 characters")
+    user = get_local_account(username)
+    user.password_hash = hash_password(password)
+    db.session.execute(
+        db.update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db.session.commit()
+    return user
+
+
+def delete_local_account(username: str) -> None:
+    """The citizen is erased: their consents, tokens, sign-ins and history go with the row
+    (``ON DELETE CASCADE``). Signing in again through another provider starts afresh."""
+    user = get_local_account(username)
+    db.session.delete(user)
+    db.session.commit()
+
+
+def describe(user: User) -> dict:
+    """What an operator sees of an account (never the password hash)."""
+    return {
+        "username": user.username,
+        "given_name": user.given_name,
+        "family_name": user.family_name,
+        "preferred_username": user.preferred_username,
+        "birthdate": user.birthdate,
+        "gender": user.gender,
+        "birthplace": user.birthplace,
+        "birthcountry": user.birthcountry,
+        "email": user.email,
+        "created_at": user.created_at.isoformat(),
+    }
