@@ -46,12 +46,16 @@ def start_upstream(
     *,
     publish_other_keys: bool = False,
     jwks_down: bool = False,
+    client_metadata: dict | None = None,
+    port: int | None = None,
 ) -> UpstreamProvider:
     """Start panva as identity provider ``name`` of the hub at ``hub_url``.
 
     ``accounts`` maps a login to ``{"acr": ..., "claims": {...}}``: what the provider asserts.
+    ``client_metadata`` adds to the hub's client there (``userinfo_signed_response_alg``...).
+    Each start has new signing keys: starting again on the same ``port`` rotates them.
     """
-    port = free_port()
+    port = port or free_port()
     client_id, client_secret = f"hub-{name}", f"{name}-secret-0123456789abcdef0123456789"
     config = {
         "port": port,
@@ -60,6 +64,7 @@ def start_upstream(
             "client_secret": client_secret,
             "redirect_uris": [f"{hub_url}/identity-providers/{name}/callback"],
             "post_logout_redirect_uris": [f"{hub_url}/identity-providers/{name}/logged-out"],
+            **(client_metadata or {}),
         },
         "accounts": accounts,
         "publish_other_keys": publish_other_keys,

@@ -19,7 +19,7 @@ from tests.federation.conftest import (
     reached_service,
     redeem,
 )
-from tests.federation.peers import strict_rp
+from tests.federation.peers import start_upstream, strict_rp
 
 pytestmark = pytest.mark.e2e
 
@@ -103,3 +103,37 @@ def test_a_consent_holds_whichever_provider_the_citizen_signs_in_with(world):
     assert reached_service(response)
     hub_pages = [page for page in citizen.pages if page.url.startswith(world.hub.url)]
     assert [page for page in hub_pages if 'name="decision"' in page.text] == []
+
+
+def test_a_signed_userinfo_is_verified(world, tmp_path):
+    """OIDC Core §5.3.2: the provider answers userinfo as a JWT (``application/jwt``)."""
+    signed = start_upstream(
+        tmp_path, world.hub.url, "panva-jwt", world.panva_accounts,
+        client_metadata={"userinfo_signed_response_alg": "RS256"},
+    )  # fmt: skip
+    try:
+        world.register_panva_like("panva-jwt", signed, "eidas1", "eidas2")
+        assert userinfo(world, sign_in(world, world.service(), "panva-jwt"))["family_name"] == "Dupont"
+    finally:
+        signed.stop()
+        world.hub.idp("identity-providers", "delete", "panva-jwt")
+
+
+def test_a_provider_rotating_its_keys_is_followed(world, tmp_path):
+    """An ID token signed with a key the hub has not seen yet: its JWKS is fetched again
+    once for that ``kid``, and the sign-in goes through."""
+    first = start_upstream(tmp_path, world.hub.url, "panva-rotation", world.panva_accounts)
+    port = int(first.url.rsplit(":", 1)[1])
+    try:
+        world.register_panva_like("panva-rotation", first, "eidas1", "eidas2")
+        service = world.service()
+        before = userinfo(world, sign_in(world, service, "panva-rotation"))["sub"]
+        first.stop()
+        rotated = start_upstream(tmp_path, world.hub.url, "panva-rotation", world.panva_accounts, port=port)
+        try:
+            assert userinfo(world, sign_in(world, service, "panva-rotation"))["sub"] == before
+        finally:
+            rotated.stop()
+    finally:
+        first.stop()
+        world.hub.idp("identity-providers", "delete", "panva-rotation")

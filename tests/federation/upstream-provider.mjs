@@ -19,6 +19,7 @@
 // hidden fields and logout=yes.
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import Provider from 'oidc-provider';
 import { generateKeyPair, exportJWK } from 'jose';
 
@@ -29,8 +30,9 @@ async function signingKey(kid) {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   return { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
 }
-const signing = await signingKey('upstream-rs256');
-const other = await signingKey('other-rs256');
+// A new key, with a new kid, at every start: restarting the provider rotates its keys.
+const signing = await signingKey(`upstream-rs256-${randomUUID()}`);
+const other = await signingKey(`other-rs256-${randomUUID()}`);
 const publicPart = ({ kty, n, e, kid, alg, use }) => ({ kty, n, e, kid, alg, use });
 
 const PIVOT = ['given_name', 'family_name', 'birthdate', 'gender', 'birthplace', 'birthcountry', 'email', 'preferred_username'];

@@ -148,3 +148,13 @@ def test_login_page_names_the_service(flow: CodeFlow):
     html = flow.http.get("/login").get_data(as_text=True)
     assert 'Pour accéder au service : <strong class="service-name">Portail test</strong>' in html
     assert csrf_token(html)
+
+
+def test_the_home_page_says_what_the_service_is(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<h1>Connexion sécurisée aux services publics en ligne</h1>" in html
+    assert 'href="/account"' in html and 'href="/demo/"' in html
+    english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<h1>Secure sign-in to online public services</h1>" in english
