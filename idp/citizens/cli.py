@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from idp.citizens import users
-from idp.console import echo_json
+from idp.console import echo_json, or_usage_error
 
 group = AppGroup("users", help="The local identity store.")
 
@@ -23,18 +23,12 @@ group = AppGroup("users", help="The local identity store.")
 @click.option("--email", default=None)
 @click.option("--preferred-username", default=None)
 def users_create(**options) -> None:
-    try:
-        user = users.create_user(**options)
-    except users.UserError as error:
-        raise click.UsageError(str(error)) from error
+    user = _run(lambda: users.create_user(**options))
     click.echo(f"created user {user.username}")
 
 
 def _run(action):
-    try:
-        return action()
-    except users.UserError as error:
-        raise click.UsageError(str(error)) from error
+    return or_usage_error(action, users.UserError)
 
 
 @group.command("list")

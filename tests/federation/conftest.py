@@ -19,21 +19,16 @@ import requests
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from idp.citizens.federation.flow import PIVOT_CLAIMS
+from idp.demo.seed import DEMO_CITIZENS
 from tests.e2e_server import LiveServer, start_server
 from tests.federation.peers import PIVOT_SCOPE, UpstreamProvider, start_upstream
 
 SP_REDIRECT = "https://service.example.fr/callback"
 SP_LOGGED_OUT = "https://service.example.fr/logged-out"
 SP_SCOPE = "openid given_name family_name birthdate email"
-MARIE = {
-    "given_name": "Marie Claire",
-    "family_name": "Dupont",
-    "birthdate": "1985-04-12",
-    "gender": "female",
-    "birthplace": "75056",
-    "birthcountry": "99100",
-    "email": "marie.dupont@example.fr",
-}
+#: The demo's marie.dupont (``idp seed-demo``, on the hub and on idp-amont), as panva asserts her.
+MARIE = {key: DEMO_CITIZENS[0][key] for key in (*PIVOT_CLAIMS, "email")}
 PANVA_ACCOUNTS = {
     "marie.dupont": {"acr": "eidas2", "claims": MARIE},
     "marie-faible": {"acr": "eidas1", "claims": MARIE},

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from idp.citizens.federation import providers
 from idp.citizens.federation.providers import AUTH_METHODS, ProviderError, ProviderSettings
-from idp.console import echo_json
+from idp.console import echo_json, or_usage_error
 from idp.models.clients import EIDAS_LEVELS
 
 group = AppGroup("identity-providers", help="The identity providers citizens sign in with.")
@@ -68,10 +68,7 @@ def _registered(provider, as_json: bool) -> None:
 
 
 def _run(action):
-    try:
-        return action()
-    except ProviderError as error:
-        raise click.UsageError(str(error)) from error
+    return or_usage_error(action, ProviderError)
 
 
 @group.command("add")
