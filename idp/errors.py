@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from idp.database import is_data_error
 from idp.extensions import db
 from idp.oauth2.http import JSONError, error_response
-from idp.oauth2.paths import ENDPOINT_PATHS
+from idp.paths import ENDPOINT_PATHS
 from idp.views.oauth import flask_response
 
 log = logging.getLogger(__name__)

@@ -28,9 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from idp.extensions import db
 from idp.models import ClientAssertionJti
 from idp.models.clients import AUTH_METHODS, PRIVATE_KEY_JWT, SECRET_AUTH_METHODS
-from idp.oauth2.paths import endpoint_url
 from idp.outbound.documents import DocumentUnavailable
 from idp.outbound.jwks import remote_key_sets
+from idp.paths import endpoint_url
 
 #: Methods of confidential clients (RFC 6749 §2.1).
 CONFIDENTIAL_METHODS = (*SECRET_AUTH_METHODS, PRIVATE_KEY_JWT)

@@ -9,7 +9,7 @@ from idp.models.clients import EIDAS_LEVELS, ID_TOKEN_SIGNING_ALGS
 from idp.oauth2 import introspection
 from idp.oauth2.authorize import SUPPORTED_PROMPTS
 from idp.oauth2.client_auth import METHODS_BY_ENDPOINT
-from idp.oauth2.paths import ADVERTISED, endpoint_url
+from idp.paths import ADVERTISED, endpoint_url
 from idp.registry.store import registry
 from scopes import PROTOCOL_SCOPES
 

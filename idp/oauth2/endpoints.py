@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from idp.oauth2 import checktoken, introspection, jwks, revocation, token_endpoint, userinfo
 from idp.oauth2.http import Endpoint
-from idp.oauth2.paths import ENDPOINT_PATHS
+from idp.paths import ENDPOINT_PATHS
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import keys
 from idp.extensions import db
 from idp.models import Client, IdentityProvider
 from idp.models.clients import EIDAS_LEVELS
-from idp.oauth2.paths import endpoint_url
+from idp.paths import endpoint_url
 
 LOCAL = "local"
 NAME = re.compile(r"[a-z][a-z0-9-]{1,31}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
-from idp.oauth2.paths import ADVERTISED, ENDPOINT_PATHS
+from idp.paths import ADVERTISED, ENDPOINT_PATHS
 
 
 def test_openid_configuration_passes_authlib_s_validation(client):
