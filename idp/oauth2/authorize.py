@@ -31,7 +31,9 @@ from idp.oauth2.checks import (
     run_checks,
     syntax_error,
 )
+from idp.oauth2.claims_request import ClaimsRequest, MalformedClaimsRequest
 from idp.oauth2.http import OAuthRequest
+from idp.oauth2.scope_policy import still_allowed
 from idp.oauth2.server import authorization_server
 
 #: OIDC Core §3.1.2.1 ``prompt`` values this provider implements.
@@ -44,13 +46,19 @@ MAX_LENGTHS = {
     "acr_values": 100,
     "prompt": 100,
     "max_age": 10,
+    "claims": 4096,
 }
+#: FranceConnect's ``authorize-params.dto.ts``: ``nonce`` ``MinLength(22)`` (128 bits in
+#: base64url), and ``state`` required.
+MIN_NONCE_LENGTH = 22
 
 
-class AcrNotSatisfiedError(OAuth2Error):
-    """OIDC Core §3.1.2.6 uses ``access_denied`` when the requested acr cannot be met."""
+class InvalidAcrError(OAuth2Error):
+    """FranceConnect's answer to a level no identity provider of the service reaches
+    (``CoreAcrService.rejectInvalidAcr``, ``back/libs/core/src/services/core-acr.service.ts``):
+    ``invalid_acr``, by redirect."""
 
-    error = "access_denied"
+    error = "invalid_acr"
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,8 @@ class AuthorizationContext:
     started: float = field(default_factory=time.time)
     denied: bool = False
     grant: object = None
+    #: The ``claims`` parameter, parsed (:func:`check_claims_parameter`).
+    claims: ClaimsRequest = field(default_factory=ClaimsRequest)
     #: The parameters sent with a value (an empty parameter counts as absent).
     params: dict[str, str] = field(init=False)
 
@@ -155,18 +165,37 @@ def check_prompt(ctx: AuthorizationContext) -> None:
         raise ctx.error(InvalidRequestError, "prompt=none cannot be combined with other values")
 
 
+def check_state_and_nonce(ctx: AuthorizationContext) -> None:
+    """FranceConnect requires both (``authorize-params.dto.ts``): ``state`` against CSRF on the
+    service's callback (RFC 6749 §10.12), ``nonce`` of at least :data:`MIN_NONCE_LENGTH`
+    characters against ID token replay (OIDC Core §3.1.2.1)."""
+    if "state" not in ctx.params:
+        raise ctx.error(InvalidRequestError, "state is required")
+    if len(ctx.params.get("nonce", "")) < MIN_NONCE_LENGTH:
+        raise ctx.error(InvalidRequestError, f"nonce is required, of at least {MIN_NONCE_LENGTH} characters")
+
+
+def check_claims_parameter(ctx: AuthorizationContext) -> None:
+    """OIDC Core §5.5: a JSON claims request, kept for the ID token (:mod:`claims_request`)."""
+    try:
+        ctx.claims = ClaimsRequest.parse(ctx.params.get("claims"))
+    except MalformedClaimsRequest as problem:
+        raise ctx.error(InvalidRequestError, str(problem)) from None
+    ctx.request.claims_request = ctx.claims
+
+
+def check_amr_allowed(ctx: AuthorizationContext) -> None:
+    """FranceConnect's ``overrideClaimAmrMiddleware``: a service may ask for ``amr`` only when
+    it is allowed it (the ``amr`` scope, through a habilitation or the operator)."""
+    if ctx.claims.asks_for("amr") and not still_allowed(ctx.grant.client, "amr"):
+        raise ctx.error(InvalidRequestError, "this service is not allowed the amr claim")
+
+
 def check_max_age(ctx: AuthorizationContext) -> None:
     """OIDC Core §3.1.2.1: seconds, a non-negative integer."""
     value = ctx.params.get("max_age")
     if value is not None and not (value.isascii() and value.isdigit()):
         raise ctx.error(InvalidRequestError, "max_age must be a non-negative integer")
-
-
-def check_acr_values(ctx: AuthorizationContext) -> None:
-    """OIDC Core §3.1.2.1 ``acr_values``: eIDAS levels only (:data:`EIDAS_LEVELS`)."""
-    unknown = [value for value in ctx.params.get("acr_values", "").split() if value not in EIDAS_LEVELS]
-    if unknown:
-        raise ctx.error(InvalidRequestError, f"unsupported acr_values: {echo(' '.join(unknown))}")
 
 
 def local_login_acr() -> str:
@@ -182,20 +211,30 @@ def pick_acr(values: list[str]) -> str | None:
 
 def required_acr(ctx: AuthorizationContext) -> str:
     """The level this sign-in must reach: the service's own (``--eidas-level``, from DataPass's
-    ``france_connect_eidas``), raised by ``acr_values`` when the request asks for more."""
+    ``france_connect_eidas``), raised by ``acr_values`` or an essential ``acr`` claim when the
+    request asks for more. Of each, :func:`pick_acr`'s level; unknown values are ignored, so
+    that a request naming none falls back to the service's level, as FranceConnect's to its
+    default."""
     levels = [ctx.grant.client.eidas_level or EIDAS_LEVELS[0]]
-    asked = pick_acr(ctx.params.get("acr_values", "").split())
-    if asked:
-        levels.append(asked)
+    for asked in (ctx.params.get("acr_values", "").split(), ctx.claims.essential_acr_values()):
+        picked = pick_acr(asked)
+        if picked:
+            levels.append(picked)
     return max(levels, key=EIDAS_LEVELS.index)
 
 
 def check_acr_satisfiable(ctx: AuthorizationContext) -> None:
-    """Some identity provider this service offers reaches the level (OIDC Core §3.1.2.6)."""
+    """Some identity provider this service offers reaches the level (OIDC Core §3.1.2.6);
+    otherwise FranceConnect's ``invalid_acr``, naming the levels that can be reached."""
     level = required_acr(ctx)
     if not providers.offered(ctx.grant.client, level):
+        reachable = [
+            candidate for candidate in EIDAS_LEVELS if providers.offered(ctx.grant.client, candidate)
+        ]
         raise ctx.error(
-            AcrNotSatisfiedError, f"no identity provider of this service authenticates at {level}"
+            InvalidAcrError,
+            "acr_value is not valid, should be equal one of these values, "
+            f"expected {','.join(reachable)}, got {level}",
         )
 
 
@@ -223,10 +262,15 @@ AUTHORIZE_CHECKS = (
     Check("every other parameter follows its syntax (RFC 6749 Appendix A)", check_syntax),
     Check("free-text parameters are of bounded length", check_lengths),
     Check("request objects and other response modes are refused (OIDC Core §6)", check_unsupported_features),
+    Check("state and a nonce of 22 characters or more are sent (FranceConnect)", check_state_and_nonce),
     Check("prompt values are known, none alone (OIDC Core §3.1.2.1)", check_prompt),
     Check("max_age is a number of seconds (OIDC Core §3.1.2.1)", check_max_age),
-    Check("acr_values are eIDAS levels", check_acr_values),
-    Check("a requested level can be reached (OIDC Core §3.1.2.6)", check_acr_satisfiable),
+    Check("claims is a JSON claims request (OIDC Core §5.5)", check_claims_parameter),
+    Check("amr is asked only by a service allowed it (FranceConnect)", check_amr_allowed),
+    Check(
+        "the level asked (acr_values, essential acr) can be reached, else invalid_acr (FranceConnect)",
+        check_acr_satisfiable,
+    ),
 )
 
 

@@ -33,6 +33,13 @@ def claim_once(model, row_id: int) -> bool:
     return claimed.rowcount == 1
 
 
+def _asks_for_amr(request) -> bool:
+    """FranceConnect releases ``amr`` only to a service that asks for it: the ``amr`` scope,
+    or the claim in the ``claims`` parameter (:mod:`idp.oauth2.claims_request`). The code
+    keeps it only then, and the ID token carries what the code keeps."""
+    return "amr" in request.scope.split() or request.claims_request.asks_for("amr")
+
+
 class IdpGrantMixin:
     """What every grant here shares: the registry's scope rules and the tokens' context.
 
@@ -98,7 +105,7 @@ class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
                 code_challenge_method=request.payload.data["code_challenge_method"],
                 auth_time=interaction.login.auth_time,
                 acr=interaction.login.acr,
-                amr=interaction.login.amr,
+                amr=interaction.login.amr if _asks_for_amr(request) else [],
                 created_at=now,
                 expires_at=now + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
             )

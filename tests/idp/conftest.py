@@ -14,6 +14,8 @@ from idp.citizens.users import create_user
 from idp.clients.admin import ClientSettings, create_client
 
 PASSWORD = "correct horse battery staple"
+#: FranceConnect requires a nonce of 22 characters or more.
+NONCE = "nonce-of-the-service-provider-456"
 REDIRECT_URI = "https://sp.example.fr/callback"
 IDENTITY_SCOPES = "openid given_name family_name birthdate gender birthplace birthcountry email"
 
@@ -88,7 +90,7 @@ class CodeFlow:
             "redirect_uri": self.sp.redirect_uri,
             "scope": IDENTITY_SCOPES,
             "state": "state-123",
-            "nonce": "nonce-456",
+            "nonce": NONCE,
             "code_challenge": self.challenge,
             "code_challenge_method": "S256",
         }

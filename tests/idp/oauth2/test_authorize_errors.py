@@ -63,8 +63,19 @@ def test_repeated_parameter_is_refused_without_redirect(flow: CodeFlow):
         ({"prompt": "none login"}, "invalid_request"),
         ({"prompt": "select_account"}, "invalid_request"),
         ({"max_age": "soon"}, "invalid_request"),
-        ({"acr_values": "eidas9"}, "invalid_request"),
-        ({"acr_values": "eidas3"}, "access_denied"),
+        ({"acr_values": "eidas3"}, "invalid_acr"),
+        ({"claims": '{"id_token": {"acr": {"essential": true, "values": ["eidas3"]}}}'}, "invalid_acr"),
+        ({"state": None}, "invalid_request"),
+        ({"nonce": None}, "invalid_request"),
+        ({"nonce": "n" * 21}, "invalid_request"),
+        ({"claims": "{not json"}, "invalid_request"),
+        ({"claims": "[]"}, "invalid_request"),
+        ({"claims": '{"id_token": []}'}, "invalid_request"),
+        ({"claims": '{"id_token": {"acr": "eidas1"}}'}, "invalid_request"),
+        ({"claims": '{"id_token": {"acr": {"essential": "yes"}}}'}, "invalid_request"),
+        ({"claims": '{"userinfo": {"acr": {"values": "eidas1"}}}'}, "invalid_request"),
+        ({"claims": '{"id_token": {"amr": {"essential": true}}}'}, "invalid_request"),  # amr not allowed
+        ({"claims": "x" * 5000}, "invalid_request"),
         ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported"),
         ({"request_uri": "https://sp.example.fr/req"}, "request_uri_not_supported"),
         ({"response_mode": "fragment"}, "invalid_request"),
@@ -82,6 +93,8 @@ def test_errors_redirect_with_state_and_iss(flow: CodeFlow, overrides, error):
     assert params["iss"] == ISSUER
     if "state" not in overrides:
         assert params["state"] == "state-123"
+    elif overrides["state"] is None:
+        assert "state" not in params
 
 
 def test_success_carries_code_state_and_iss(flow: CodeFlow):
@@ -155,3 +168,25 @@ def test_deny_returns_access_denied(flow: CodeFlow):
     assert params["state"] == "state-123"
     assert params["iss"] == ISSUER
     assert response.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("acr_values", "acr"),
+    [("eidas1", "eidas1"), ("eidas9", "eidas1"), ("eidas1 eidas9", "eidas1"), ("", "eidas1")],
+    ids=["known", "unknown", "known-and-unknown", "empty"],
+)
+def test_unknown_acr_values_fall_back_to_the_services_level(flow: CodeFlow, acr_values, acr):
+    """FranceConnect's ``pickAcr``: the lowest known level asked, or the default."""
+    flow.login()
+    response = flow.authorize(acr_values=acr_values)
+    assert "code" in query_of(response.headers["Location"]), response.headers["Location"]
+
+
+def test_invalid_acr_names_the_levels_that_can_be_reached(flow: CodeFlow):
+    """FranceConnect's ``rejectInvalidAcr`` wording: expected <levels>, got <level>."""
+    response = flow.http.get("/authorize", query_string=flow.authorize_params(acr_values="eidas2 eidas3"))
+    params = query_of(response.headers["Location"])
+    assert params["error"] == "invalid_acr"
+    assert params["error_description"] == (
+        "acr_value is not valid, should be equal one of these values, expected eidas1, got eidas2"
+    )
