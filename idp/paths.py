@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-#: Metadata name -> path. ``checktoken_endpoint`` is FranceConnect's, not in any registry.
+#: Metadata name -> path. The ``checktoken`` endpoints are FranceConnect's, not in any
+#: registry: ``/api/v2/checktoken`` is its own path, so that a data provider changes only the host.
 ENDPOINT_PATHS = {
     "authorization_endpoint": "/authorize",
     "token_endpoint": "/token",
@@ -18,10 +19,13 @@ ENDPOINT_PATHS = {
     "introspection_endpoint": "/introspect",
     "revocation_endpoint": "/revoke",
     "checktoken_endpoint": "/checktoken",
+    "franceconnect_checktoken_endpoint": "/api/v2/checktoken",
 }
+#: FranceConnect's, in no discovery registry.
+CHECKTOKEN_ENDPOINTS = ("checktoken_endpoint", "franceconnect_checktoken_endpoint")
 
 #: The endpoints of the discovery document (OIDC Discovery §3); not FranceConnect's checktoken.
-ADVERTISED = tuple(name for name in ENDPOINT_PATHS if name != "checktoken_endpoint")
+ADVERTISED = tuple(name for name in ENDPOINT_PATHS if name not in CHECKTOKEN_ENDPOINTS)
 
 
 def endpoint_url(name: str) -> str:

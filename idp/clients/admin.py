@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from idp.clients.encryption_keys import KEY_CURVES, NoEncryptionKey, client_key_set, select_encryption_key
 from idp.clients.lookup import find_client, generate_client_id, generate_client_secret
 from idp.extensions import db
 from idp.models import Client, IdentityProvider
 from idp.models.clients import (
     AUTH_METHODS,
     EIDAS_LEVELS,
+    ENCRYPTION_ALGS,
+    ENCRYPTION_ENCS,
     ID_TOKEN_SIGNING_ALGS,
+    PROMPT_VALUES,
+    RESPONSE_SIGNING_ALGS,
     ROLES,
     SECRET_AUTH_METHODS,
     hash_secret,
@@ -19,6 +24,28 @@ from idp.models.clients import (
 from idp.registry.allowed import recompute
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+#: The answers a client may have signed or encrypted, each with its metadata (OIDC
+#: Registration §2 ``userinfo_*`` and ``id_token_*``; FranceConnect's ``checktoken_*``).
+ANSWERS = ("userinfo", "id_token", "checktoken")
+#: Each of those metadata, the same name on the settings, the client and the CLI option,
+#: with its values; ``""`` unsets one.
+ANSWER_METADATA = {
+    "userinfo_signed_response_alg": RESPONSE_SIGNING_ALGS,
+    "userinfo_encrypted_response_alg": ENCRYPTION_ALGS,
+    "userinfo_encrypted_response_enc": ENCRYPTION_ENCS,
+    "id_token_encrypted_response_alg": ENCRYPTION_ALGS,
+    "id_token_encrypted_response_enc": ENCRYPTION_ENCS,
+    "checktoken_signed_response_alg": RESPONSE_SIGNING_ALGS,
+    "checktoken_encrypted_response_alg": ENCRYPTION_ALGS,
+    "checktoken_encrypted_response_enc": ENCRYPTION_ENCS,
+}
+#: Metadata only a data provider has: its ``/checktoken`` answers and its API's URL.
+DATA_PROVIDER_METADATA = (
+    "checktoken_signed_response_alg",
+    "checktoken_encrypted_response_alg",
+    "checktoken_encrypted_response_enc",
+    "resource_uri",
+)
 
 
 class ClientConfigurationError(ValueError):
@@ -44,6 +71,24 @@ class ClientSettings:
     identity_providers: list[str] | None = None
     #: FranceConnect's ``idpFilterExclude``: every identity provider but these.
     excluded_identity_providers: list[str] | None = None
+    #: The signed and encrypted answers (:data:`ANSWER_METADATA`); ``""`` unsets one.
+    userinfo_signed_response_alg: str | None = None
+    userinfo_encrypted_response_alg: str | None = None
+    userinfo_encrypted_response_enc: str | None = None
+    id_token_encrypted_response_alg: str | None = None
+    id_token_encrypted_response_enc: str | None = None
+    checktoken_signed_response_alg: str | None = None
+    checktoken_encrypted_response_alg: str | None = None
+    checktoken_encrypted_response_enc: str | None = None
+    #: A data provider's API, its RFC 8707 resource indicator (``""`` unsets it).
+    resource_uri: str | None = None
+    #: FranceConnect's ``allowedPrompts`` (``[]``: no restriction, as before).
+    allowed_prompts: list[str] | None = None
+
+
+def option(name: str) -> str:
+    """The CLI option of a setting: ``resource_uri`` is ``--resource-uri``."""
+    return "--" + name.replace("_", "-")
 
 
 def validate_redirect_uri(uri: str, field_name: str = "redirect_uri") -> str:
@@ -105,7 +150,18 @@ def _apply(client: Client, settings: ClientSettings) -> None:
     if settings.operator_scope_override is not None:
         client.operator_scope_override = list(dict.fromkeys(settings.operator_scope_override))
     _apply_provider_filter(client, settings)
+    _apply_answer_metadata(client, settings)
+    if settings.resource_uri is not None:
+        client.resource_uri = _resource_uri(settings.resource_uri) if settings.resource_uri else None
+    if settings.allowed_prompts is not None:
+        unknown = sorted(set(settings.allowed_prompts) - set(PROMPT_VALUES))
+        if unknown:
+            raise ClientConfigurationError(
+                f"--allowed-prompts takes {', '.join(PROMPT_VALUES)}, not {', '.join(unknown)}"
+            )
+        client.allowed_prompts = list(dict.fromkeys(settings.allowed_prompts)) or None
     _check_consistency(client)
+    _check_answers(client, settings)
 
 
 def _apply_provider_filter(client: Client, settings: ClientSettings) -> None:
@@ -129,6 +185,62 @@ def _apply_provider_filter(client: Client, settings: ClientSettings) -> None:
     client.identity_provider_filter_excludes = bool(names) and excludes
 
 
+def _apply_answer_metadata(client: Client, settings: ClientSettings) -> None:
+    for name, values in ANSWER_METADATA.items():
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        if value and value not in values:
+            raise ClientConfigurationError(f"{option(name)} must be one of {', '.join(values)}")
+        setattr(client, name, value or None)
+
+
+def _resource_uri(uri: str) -> str:
+    """RFC 8707 §2: an absolute URI without a fragment (and, as it SHOULD, without a query);
+    https except on loopback, as every URI we register."""
+    validate_redirect_uri(uri, "resource_uri")
+    if urlsplit(uri).query or len(uri) > 2048:
+        raise ClientConfigurationError(f"resource_uri must have no query and at most 2048 characters: {uri}")
+    return uri
+
+
+def _check_answers(client: Client, settings: ClientSettings) -> None:
+    """Each encrypted answer names its ``enc`` and has a key to encrypt to.
+
+    OIDC Registration §2: an ``*_encrypted_response_enc`` needs its ``_alg``; without one,
+    ``enc`` would default to A128CBC-HS256, which is not offered, so it is required too. A
+    userinfo answer is signed before it is encrypted (a nested JWT, as FranceConnect's). The
+    key is looked up now (a ``jwks_uri`` is fetched) whenever encryption or the keys change,
+    so that a client never waits for an answer that cannot be encrypted.
+    """
+    for answer in ANSWERS:
+        alg, enc = (getattr(client, f"{answer}_encrypted_response_{part}") for part in ("alg", "enc"))
+        if bool(alg) != bool(enc):
+            raise ClientConfigurationError(
+                f"{option(answer)}-encrypted-response-alg and -enc go together "
+                f"(enc: {', '.join(ENCRYPTION_ENCS)})"
+            )
+    if client.userinfo_encrypted_response_alg and not client.userinfo_signed_response_alg:
+        raise ClientConfigurationError(
+            "--userinfo-encrypted-response-alg needs --userinfo-signed-response-alg (signed, then encrypted)"
+        )
+    changed = settings.jwks is not None or settings.jwks_uri is not None
+    changed = changed or any(getattr(settings, f"{answer}_encrypted_response_alg") for answer in ANSWERS)
+    algs = {answer: getattr(client, f"{answer}_encrypted_response_alg") for answer in ANSWERS}
+    if not changed or not any(algs.values()):
+        return
+    try:
+        key_set = client_key_set(client)
+    except NoEncryptionKey as missing:
+        raise ClientConfigurationError(f"encrypted answers need the client's public key: {missing}") from None
+    for answer, alg in algs.items():
+        if alg and select_encryption_key(key_set, alg) is None:
+            raise ClientConfigurationError(
+                f"{option(answer)}-encrypted-response-alg {alg}: the client's keys hold no public "
+                f"{' or '.join(KEY_CURVES[alg])} key for encryption (use enc)"
+            )
+
+
 def _check_consistency(client: Client) -> None:
     if client.token_endpoint_auth_method == "private_key_jwt" and not (client.jwks or client.jwks_uri):
         raise ClientConfigurationError("private_key_jwt needs --jwks or --jwks-uri")
@@ -136,6 +248,15 @@ def _check_consistency(client: Client) -> None:
         raise ClientConfigurationError("a data provider needs --namespace")
     if client.role != "data-provider" and client.namespace:
         raise ClientConfigurationError("only a data provider owns a namespace")
+    if client.role != "data-provider":
+        for name in DATA_PROVIDER_METADATA:
+            if getattr(client, name):
+                raise ClientConfigurationError(f"only a data provider has {option(name)}")
+    if client.resource_uri:
+        query = db.select(Client.client_id).where(Client.resource_uri == client.resource_uri)
+        owner = db.session.scalar(query.where(Client.id != client.id) if client.id else query)
+        if owner:
+            raise ClientConfigurationError(f"resource_uri {client.resource_uri} already belongs to {owner}")
     if client.namespace:
         owner = db.session.scalar(
             db.select(Client.client_id).where(Client.namespace == client.namespace, Client.id != client.id)
@@ -250,6 +371,9 @@ def describe(client: Client) -> dict:
         "operator_scope_override": client.operator_scope_override,
         "has_secret": client.client_secret_hash is not None,
         **_provider_filter(client),
+        **{name: getattr(client, name) for name in ANSWER_METADATA},
+        "resource_uri": client.resource_uri,
+        "allowed_prompts": client.allowed_prompts,
     }
 
 

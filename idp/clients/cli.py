@@ -9,11 +9,11 @@ import click
 from flask.cli import AppGroup
 
 from idp.clients import admin
-from idp.clients.admin import ClientConfigurationError, ClientSettings
+from idp.clients.admin import ANSWER_METADATA, ClientConfigurationError, ClientSettings, option
 from idp.console import echo_json
 from idp.extensions import db
 from idp.models import Client
-from idp.models.clients import AUTH_METHODS, EIDAS_LEVELS, ID_TOKEN_SIGNING_ALGS, ROLES
+from idp.models.clients import AUTH_METHODS, EIDAS_LEVELS, ID_TOKEN_SIGNING_ALGS, PROMPT_VALUES, ROLES
 
 group = AppGroup("clients", help="Service providers, data providers and operators.")
 
@@ -44,10 +44,20 @@ def client_options(command):
             "excluded_identity_providers",
             help="Comma-separated: every identity provider but these.",
         ),
+        *(
+            click.option(option(name), type=click.Choice((*values, "")), help="'' unsets it.")
+            for name, values in ANSWER_METADATA.items()
+        ),
+        click.option("--resource-uri", help="A data provider's API URL (RFC 8707); '' unsets it."),
+        click.option(
+            "--allowed-prompts",
+            help=f"Space-separated prompt values the service may send ({', '.join(PROMPT_VALUES)}); "
+            "'' lifts the restriction.",
+        ),
         click.option("--json", "as_json", is_flag=True),
     ]
-    for option in reversed(options):
-        command = option(command)
+    for decorator in reversed(options):
+        command = decorator(command)
     return command
 
 
@@ -58,7 +68,7 @@ def _settings(options: dict) -> ClientSettings:
             jwks = json.loads(Path(options["jwks_file"]).read_text())
         except (OSError, ValueError) as error:
             raise click.BadParameter(f"cannot read JWKS: {error}", param_hint="--jwks") from error
-    override = options.get("operator_scope_override")
+    override, prompts = options.get("operator_scope_override"), options.get("allowed_prompts")
     return ClientSettings(
         name=options.get("name"),
         redirect_uris=list(options["redirect_uris"]) or None,
@@ -73,6 +83,9 @@ def _settings(options: dict) -> ClientSettings:
         operator_scope_override=override.split() if override is not None else None,
         identity_providers=_names(options.get("identity_providers")),
         excluded_identity_providers=_names(options.get("excluded_identity_providers")),
+        resource_uri=options.get("resource_uri"),
+        allowed_prompts=prompts.split() if prompts is not None else None,
+        **{name: options.get(name) for name in ANSWER_METADATA},
     )
 
 

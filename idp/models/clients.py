@@ -23,6 +23,22 @@ AUTH_METHODS = (*SECRET_AUTH_METHODS, PRIVATE_KEY_JWT, "none")
 EIDAS_LEVELS = ("eidas1", "eidas2", "eidas3")
 #: ``id_token_signed_response_alg`` values (OIDC Registration §2); never ``none``.
 ID_TOKEN_SIGNING_ALGS = ("RS256", "ES256")
+#: ``userinfo_signed_response_alg`` (OIDC Registration §2) and FranceConnect's
+#: ``checktoken_signed_response_alg`` (``data-provider-adapter-mongo.dto.ts``): our key ring's
+#: algorithms; FranceConnect's ``HS256`` is not offered (a client secret is stored hashed).
+RESPONSE_SIGNING_ALGS = ("ES256", "RS256")
+#: What ``/checktoken`` is signed with when a data provider registered nothing: ES256, as
+#: before this option existed.
+DEFAULT_CHECKTOKEN_SIGNING_ALG = "ES256"
+#: ``*_encrypted_response_alg`` key management algorithms (RFC 7518 §4.3, §4.6): exactly the
+#: ones FranceConnect+ offers (``core-fcp-high/src/config/oidc-provider.ts``).
+ENCRYPTION_ALGS = ("ECDH-ES", "RSA-OAEP", "RSA-OAEP-256")
+#: ``*_encrypted_response_enc`` content encryption (RFC 7518 §5.3): FranceConnect's only
+#: ``DekAlg``.
+ENCRYPTION_ENCS = ("A256GCM",)
+#: The ``prompt`` values (OIDC Core §3.1.2.1) a service may be allowed to send
+#: (FranceConnect's ``allowedPrompts``); those ``idp.oauth2.authorize`` implements.
+PROMPT_VALUES = ("none", "login", "consent")
 
 
 def normalize_scope(scope: str | None) -> str:
@@ -66,6 +82,21 @@ class Client(db.Model, ClientMixin):
     identity_provider_filter_excludes = sa.Column(
         sa.Boolean, nullable=False, default=False, server_default=sa.false()
     )
+    # Signed and encrypted answers (OIDC Registration §2; FranceConnect's checktoken_* for a
+    # data provider's /checktoken): NULL is a plain JSON userinfo, a signed-only ID token, and
+    # a /checktoken signed with DEFAULT_CHECKTOKEN_SIGNING_ALG, never encrypted.
+    userinfo_signed_response_alg = sa.Column(sa.String(16))
+    userinfo_encrypted_response_alg = sa.Column(sa.String(32))
+    userinfo_encrypted_response_enc = sa.Column(sa.String(32))
+    id_token_encrypted_response_alg = sa.Column(sa.String(32))
+    id_token_encrypted_response_enc = sa.Column(sa.String(32))
+    checktoken_signed_response_alg = sa.Column(sa.String(16))
+    checktoken_encrypted_response_alg = sa.Column(sa.String(32))
+    checktoken_encrypted_response_enc = sa.Column(sa.String(32))
+    # A data provider's API (RFC 8707 §2 resource indicator), one per data provider.
+    resource_uri = sa.Column(sa.String(2048), unique=True)
+    # FranceConnect's allowedPrompts: the prompt values this service may send; NULL, any.
+    allowed_prompts = sa.Column(sa.JSON)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

@@ -46,6 +46,7 @@ _CLIENT_COLUMNS = (
     Client.role,
     Client.namespace,
     Client.sector_identifier,
+    Client.userinfo_signed_response_alg,  # plain JSON or a JWT, without another query
 )
 _USER_COLUMNS = (
     User.id,

@@ -32,6 +32,7 @@ MACHINE_ENDPOINTS = (
     MachineEndpoint("token_endpoint", ("POST",), token_endpoint.token),
     MachineEndpoint("introspection_endpoint", ("POST",), introspection.endpoint),
     MachineEndpoint("checktoken_endpoint", ("POST",), checktoken.endpoint),
+    MachineEndpoint("franceconnect_checktoken_endpoint", ("POST",), checktoken.endpoint),
     MachineEndpoint("revocation_endpoint", ("POST",), revocation.endpoint),
     MachineEndpoint("userinfo_endpoint", ("GET", "POST"), userinfo.userinfo),
     MachineEndpoint("jwks_uri", ("GET",), jwks.endpoint),

@@ -1,8 +1,9 @@
 """OpenID Connect for the code flow (OIDC Core §3.1): the ID token.
 
 ID tokens are always signed: RS256 by default, ES256 per client (``none`` is never
-accepted). They carry ``iss sub aud exp iat auth_time nonce acr amr at_hash`` and exactly
-the claims of the granted identity scopes.
+accepted), then encrypted to a client that registered ``id_token_encrypted_response_alg``
+(OIDC Core §10.2, :mod:`idp.oauth2.jose_answers`). They carry ``iss sub aud exp iat
+auth_time nonce acr amr at_hash`` and exactly the claims of the granted identity scopes.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from authlib.oidc.core.grants.util import validate_nonce
 from authlib.oidc.core.util import create_half_hash
 from flask import current_app
 
-from idp import signing
 from idp.oauth2.claims import released_user_info
+from idp.oauth2.jose_answers import signed_answer
 
 
 class OpenIDCode(oidc_grants.OpenIDCode):
@@ -48,4 +49,4 @@ class OpenIDCode(oidc_grants.OpenIDCode):
         if at_hash is not None:
             claims["at_hash"] = at_hash.decode()
         claims.update(released_user_info(client.sector, request.user, token["scope"]))
-        return signing.keyring().sign(claims, alg=alg)
+        return signed_answer(claims, client, "id_token", alg)

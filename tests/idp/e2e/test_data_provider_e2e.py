@@ -83,7 +83,7 @@ def sign_in_and_get_tokens(server, sp: dict, scope: str = SCOPE) -> dict:
             "redirect_uri": sp["redirect_uri"],
             "scope": scope,
             "state": "s-1",
-            "nonce": "n-1",
+            "nonce": secrets.token_urlsafe(24),
             "code_challenge": challenge,
             "code_challenge_method": "S256",
         },
@@ -217,13 +217,17 @@ def test_the_whole_data_provider_exchange(server):
     )
     assert claims["token_introspection"] == body
 
-    # /checktoken answers the same.
+    # /checktoken answers as FranceConnect v2: the service provider as aud, the same sub.
     answer = checktoken(server, dgfip, access_token)
     assert answer.status_code == 200
     claims = verify(
         server, answer.text, typ="token-introspection+jwt", audience=dgfip["client_id"], require=["iat"]
     )
-    assert claims["token_introspection"] == body
+    checked = claims["token_introspection"]
+    assert checked["aud"] == client_id and checked["jti"] == at_claims["jti"]
+    assert {name: checked[name] for name in ("active", "sub", "scope", "iat", "exp", "acr", *MARIE)} == {
+        name: body[name] for name in ("active", "sub", "scope", "iat", "exp", "acr", *MARIE)
+    }
 
     # The demo data provider checks the token both ways and finds Marie's tax record.
     api = requests.get(
