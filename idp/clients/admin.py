@@ -236,8 +236,8 @@ def _check_answers(client: Client, settings: ClientSettings) -> None:
     for answer, alg in algs.items():
         if alg and select_encryption_key(key_set, alg) is None:
             raise ClientConfigurationError(
-                f"{option(answer)}-encrypted-response-alg {alg}: the client's keys hold no public "
-                f"{' or '.join(KEY_CURVES[alg])} key for encryption (use enc)"
+                f"{option(answer)}-encrypted-response-alg {alg}: none of the client's keys can be "
+                f"encrypted to (it needs a public {' or '.join(KEY_CURVES[alg])} key with use enc)"
             )
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from joserfc import jwe
+from joserfc.registry import HeaderParameter
 
 from idp import signing
 from idp.clients.encryption_keys import NoEncryptionKey, encryption_key
@@ -30,6 +31,12 @@ from idp.oauth2.http import safe_text
 NESTED_JWT_CTY = "JWT"
 #: OIDC Core §5.3.2: the media type of a signed or encrypted userinfo answer.
 JWT_MEDIA_TYPE = "application/jwt"
+#: RFC 7519 §5.3: claims that may be repeated as JWE header parameters (joserfc accepts only
+#: the header parameters it knows).
+REPLICATED_CLAIMS = {
+    "iss": HeaderParameter("Issuer, replicated (RFC 7519 §5.3)", "str"),
+    "aud": HeaderParameter("Audience, replicated (RFC 7519 §5.3)", "str"),
+}
 
 
 class InvalidClientMetadataError(OAuth2Error):
@@ -71,7 +78,8 @@ def encrypt(jws: str, client: Client, encryption: Encryption, header: dict, name
     protected = {"alg": encryption.alg, "enc": encryption.enc, "cty": NESTED_JWT_CTY, **header}
     if name_key and key.kid:
         protected["kid"] = key.kid
-    return jwe.encrypt_compact(protected, jws, key, algorithms=(encryption.alg, encryption.enc))
+    registry = jwe.JWERegistry(header_registry=REPLICATED_CLAIMS, algorithms=(encryption.alg, encryption.enc))
+    return jwe.encrypt_compact(protected, jws, key, registry=registry)
 
 
 def signed_answer(
