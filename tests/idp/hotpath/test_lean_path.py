@@ -22,8 +22,9 @@ from idp.extensions import db
 from idp.models import AccessTokenRecord
 from idp.oauth2.bearer import RECORDED_TOKEN, SELF_CONTAINED_TOKEN
 from tests.conftest import BASE_SETTINGS
-from tests.idp.conftest import make_client
+from tests.idp.conftest import CodeFlow, make_client
 from tests.idp.oauth2.introspection.conftest import DATA_SCOPE, make_data_provider
+from tests.jose.peers import key_pair, node
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -174,15 +175,59 @@ def test_introspection_of_a_citizen_token(app, both, flow, parties):
     assert {"given_name", "family_name", "birthdate", "auth_time", "acr"} <= lean.get_json().keys()
 
 
-def test_checktoken(app, both, parties):
+@pytest.mark.parametrize("path", ["/checktoken", "/api/v2/checktoken"])
+def test_checktoken(app, both, parties, path):
     token = issued_token(app, parties)
     dgfip = parties["dgfip"]
     body = urlencode({"token": token, "client_id": dgfip.client_id, "client_secret": dgfip.client_secret})
-    lean, by_flask, reference = both("POST", "/checktoken", body, {"Content-Type": FORM})
+    lean, by_flask, reference = both("POST", path, body, {"Content-Type": FORM})
     assert not by_flask
     assert lean.status_code == reference.status_code == 200
     assert comparable_headers(lean) == comparable_headers(reference)
     assert jwt_payload(lean) == jwt_payload(reference)
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["signed", "signed-then-encrypted"])
+def test_signed_userinfo(app, both, citizen, encrypted):
+    """``application/jwt`` through both adapters, the same claims (iat apart), opened by jose."""
+    pair = key_pair("ECDH-ES") if encrypted else None
+    encryption = (
+        {
+            "jwks": {"keys": [pair["public"]]},
+            "userinfo_encrypted_response_alg": "ECDH-ES",
+            "userinfo_encrypted_response_enc": "A256GCM",
+        }
+        if pair
+        else {}
+    )
+    sp = make_client(app, userinfo_signed_response_alg="ES256", **encryption)
+    token = CodeFlow(app.test_client(), sp).tokens()["access_token"]
+    lean, by_flask, reference = both("GET", "/userinfo", "", {"Authorization": f"Bearer {token}"})
+    assert not by_flask
+    assert lean.status_code == reference.status_code == 200
+    assert comparable_headers(lean) == comparable_headers(reference)
+    assert lean.content_type == "application/jwt"
+    if not encrypted:
+        assert jwt_payload(lean) == jwt_payload(reference)
+        return
+    jwks = app.test_client().get("/jwks").get_json()
+    opened = [
+        node(
+            "decrypt",
+            {
+                "jwe": response.get_data(as_text=True),
+                "keys": {"keys": [pair["private"]]},
+                "jwks": jwks,
+                "issuer": BASE_SETTINGS["ISSUER"],
+                "audience": sp.client_id,
+            },
+        )
+        for response in (lean, reference)
+    ]
+    for answer in opened:
+        answer["payload"].pop("iat")
+        answer["jwe_header"].pop("epk")
+    assert opened[0] == opened[1]
 
 
 def test_jwks(both):
