@@ -13,7 +13,7 @@
 //   node peers.mjs rp-start      {issuer, client_id, client_secret, redirect_uri, scope,
 //                                metadata, keys}                -> {url, state, nonce, code_verifier}
 //   node peers.mjs rp-finish     {...the same, callback_url, state, nonce, code_verifier}
-//                                -> {claims, userinfo, id_token}
+//                                -> {claims, userinfo, id_token, access_token}
 const jose = await import(new URL('../federation/node_modules/jose/dist/webapi/index.js', import.meta.url));
 const client = await import(
   new URL('../federation/node_modules/openid-client/build/index.js', import.meta.url)
@@ -155,7 +155,7 @@ async function rpFinish(args) {
   });
   const claims = tokens.claims();
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
-  return { claims, userinfo, id_token: tokens.id_token };
+  return { claims, userinfo, id_token: tokens.id_token, access_token: tokens.access_token };
 }
 
 async function discover({ issuer }) {

@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 from pathlib import Path
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import jwt
 import pytest
@@ -70,42 +70,47 @@ def csrf_token(page: str) -> str:
     return html.unescape(re.search(r'name="csrf_token" value="([^"]+)"', page).group(1))
 
 
-def sign_in_and_get_tokens(server, sp: dict, scope: str = SCOPE) -> dict:
-    """The code flow as a browser and a service provider do it, form by form."""
+def sign_in(url: str, redirect_uri: str) -> str:
+    """A browser at an authorization URL, signing in as Marie and consenting, form by form;
+    returns the URL the provider sends it back to (``redirect_uri``, with the code), unvisited."""
     browser = requests.Session()
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    response = browser.get(
-        server.url + "/authorize",
-        params={
-            "response_type": "code",
-            "client_id": sp["client_id"],
-            "redirect_uri": sp["redirect_uri"],
-            "scope": scope,
-            "state": "s-1",
-            "nonce": secrets.token_urlsafe(24),
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    for _ in range(8):
+    response = browser.get(url, allow_redirects=False, timeout=10)
+    for _ in range(10):
         assert response.status_code in (302, 303), response.text
         location = urljoin(response.url, response.headers["Location"])
-        if location.startswith(sp["redirect_uri"]):
-            break
-        page = browser.get(location, timeout=10)
-        form_url = page.url
-        if urlsplit(form_url).path == "/login":
+        if location.startswith(redirect_uri):
+            return location
+        page = browser.get(location, allow_redirects=False, timeout=10)
+        if page.status_code in (302, 303):
+            response = page
+            continue
+        path = urlsplit(page.url).path
+        if path == "/login":
             data = {"username": CITIZEN[0], "password": CITIZEN[1]}
-        elif urlsplit(form_url).path == "/consent":
+        elif path == "/consent":
             data = {"decision": "accept"}
         else:
-            response = browser.get(location, allow_redirects=False, timeout=10)
-            continue
+            raise AssertionError(f"unexpected page {page.url}: {page.status_code}")
         data["csrf_token"] = csrf_token(page.text)
-        response = browser.post(form_url, data=data, allow_redirects=False, timeout=10)
+        response = browser.post(page.url, data=data, allow_redirects=False, timeout=10)
+    raise AssertionError(f"never sent back to {redirect_uri}")
+
+
+def sign_in_and_get_tokens(server, sp: dict, scope: str = SCOPE) -> dict:
+    """The code flow as a browser and a service provider do it."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    query = {
+        "response_type": "code",
+        "client_id": sp["client_id"],
+        "redirect_uri": sp["redirect_uri"],
+        "scope": scope,
+        "state": "s-1",
+        "nonce": secrets.token_urlsafe(24),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    location = sign_in(server.url + "/authorize?" + urlencode(query), sp["redirect_uri"])
     params = {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
     assert "code" in params, params
     token = requests.post(
