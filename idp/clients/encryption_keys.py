@@ -9,6 +9,7 @@ key for this algorithm with ``use`` ``enc``. Here a key that says nothing of its
 
 from __future__ import annotations
 
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, OKPKey, RSAKey, import_key
 
 from idp.models import Client
@@ -40,7 +41,7 @@ def _usable(jwk: object, alg: str) -> EncryptionKey | None:
         return None
     try:
         key = import_key(jwk)
-    except (ValueError, TypeError, KeyError):
+    except (JoseError, ValueError, TypeError, KeyError):  # not a key: a hostile or broken set
         return None
     if isinstance(key, RSAKey):
         return key if key.raw_value.key_size >= MIN_RSA_BITS else None

@@ -153,6 +153,12 @@ ECDH = ("--id-token-encrypted-response-alg", "ECDH-ES", "--id-token-encrypted-re
         ),
         pytest.param(ECDH, "unreachable", "jwks_uri could not be fetched", id="jwks-uri-down"),
         pytest.param(
+            ("--id-token-encrypted-response-alg", "RSA-OAEP", "--id-token-encrypted-response-enc", "A256GCM"),
+            "broken-keys",
+            "needs a public RSA key with use enc",
+            id="malformed-keys",
+        ),
+        pytest.param(
             ("--checktoken-signed-response-alg", "ES256"),
             None,
             "only a data provider has",
@@ -174,6 +180,13 @@ def test_invalid_answer_metadata_is_a_usage_error(runner, tmp_path, keys, option
         key_options = ("--jwks", jwks_file(tmp_path, {**keys["ECDH-ES"]["public"], "use": "sig"}))
     elif jwks == "ec-key":
         key_options = ("--jwks", jwks_file(tmp_path, keys["ECDH-ES"]["public"]))
+    elif jwks == "broken-keys":
+        broken = [
+            {"kty": "RSA"},
+            {"kty": "RSA", "n": 5, "e": "AQAB"},
+            {"kty": "RSA", "n": "AQAB", "e": "AQAB"},
+        ]
+        key_options = ("--jwks", jwks_file(tmp_path, *broken))
     elif jwks == "unreachable":
         key_options = ("--jwks-uri", "http://127.0.0.1:9/jwks.json")
     result = run(runner, "create", *SP, *key_options, *options)
