@@ -131,6 +131,7 @@ def prepare_flow(server: IdpServer) -> FlowSetup:
             "redirect_uri": FLOW_REDIRECT_URI,
             "scope": FLOW_SCOPE,
             "state": "bench-state",
+            "nonce": secrets.token_urlsafe(24),  # FranceConnect requires 22 characters or more
             "code_challenge": challenge,
             "code_challenge_method": "S256",
         }

@@ -12,7 +12,12 @@ from idp import create_app
 from idp.demo.seed import MACHINE_SCOPES
 from idp.extensions import db
 from idp.operations.embedded import prepare_embedded
-from idp.registry.transfer import BUNDLED_REGISTRY, import_registry_file
+from idp.registry.transfer import (
+    BUNDLED_REGISTRY,
+    FRANCECONNECT_SUPPLEMENT,
+    import_bundled_registry,
+    import_registry_file,
+)
 
 
 @pytest.fixture
@@ -22,10 +27,12 @@ def app_settings() -> dict:
 
 
 def template_registry_document() -> dict:
-    """What every test app's registry holds: the bundled registry, then the demo's machine scope."""
+    """What every test app's registry holds: the bundled registry and its supplement, then the
+    demo's machine scope."""
     bundled = json.loads(BUNDLED_REGISTRY.read_text(encoding="utf-8"))
+    supplement = json.loads(FRANCECONNECT_SUPPLEMENT.read_text(encoding="utf-8"))
     machine = json.loads(MACHINE_SCOPES.read_text(encoding="utf-8"))
-    return {**bundled, "scopes": [*bundled["scopes"], *machine["scopes"]]}
+    return {**bundled, "scopes": [*bundled["scopes"], *supplement["scopes"], *machine["scopes"]]}
 
 
 BASE_SETTINGS = {
@@ -43,7 +50,7 @@ def template_instance(tmp_path_factory) -> Path:
     application = create_app({**BASE_SETTINGS, "INSTANCE_PATH": str(path)})
     prepare_embedded(application)
     with application.app_context():
-        import_registry_file()
+        import_bundled_registry()
         import_registry_file(MACHINE_SCOPES)
         db.engine.dispose()
     return path

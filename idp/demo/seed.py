@@ -14,7 +14,7 @@ from idp.demo.data_provider.seed import seed_demo_data_provider
 from idp.demo.relying_party import DEMO_CLIENT_ID
 from idp.extensions import db
 from idp.models import User
-from idp.registry.transfer import import_registry_file
+from idp.registry.transfer import import_bundled_registry, import_registry_file
 
 #: A scope a service gets for itself (client_credentials): public aggregates, no citizen.
 MACHINE_SCOPES = Path(__file__).parent / "data" / "machine-scopes.json"
@@ -50,7 +50,7 @@ DEMO_SCOPES = (
 
 
 def seed_demo() -> Iterator[str]:
-    counts = import_registry_file()
+    counts = import_bundled_registry()
     yield f"registry: {counts['created']} created, {counts['updated']} updated"
     counts = import_registry_file(MACHINE_SCOPES)
     yield f"demo machine scope {MACHINE_SCOPE}: {counts['created']} created, {counts['updated']} updated"

@@ -175,6 +175,17 @@ def check_state_and_nonce(ctx: AuthorizationContext) -> None:
         raise ctx.error(InvalidRequestError, f"nonce is required, of at least {MIN_NONCE_LENGTH} characters")
 
 
+def check_allowed_prompts(ctx: AuthorizationContext) -> None:
+    """FranceConnect's per-service ``allowedPrompts``: a service with a list may send only
+    those values (none set: every value of :data:`SUPPORTED_PROMPTS`)."""
+    allowed = ctx.grant.client.allowed_prompts
+    refused = ctx.prompts - set(allowed) if allowed is not None else set()
+    if refused:
+        raise ctx.error(
+            InvalidRequestError, f"prompt not allowed for this service: {' '.join(sorted(refused))}"
+        )
+
+
 def check_claims_parameter(ctx: AuthorizationContext) -> None:
     """OIDC Core §5.5: a JSON claims request, kept for the ID token (:mod:`claims_request`)."""
     try:
@@ -264,6 +275,7 @@ AUTHORIZE_CHECKS = (
     Check("request objects and other response modes are refused (OIDC Core §6)", check_unsupported_features),
     Check("state and a nonce of 22 characters or more are sent (FranceConnect)", check_state_and_nonce),
     Check("prompt values are known, none alone (OIDC Core §3.1.2.1)", check_prompt),
+    Check("prompt values are among the service's allowedPrompts (FranceConnect)", check_allowed_prompts),
     Check("max_age is a number of seconds (OIDC Core §3.1.2.1)", check_max_age),
     Check("claims is a JSON claims request (OIDC Core §5.5)", check_claims_parameter),
     Check("amr is asked only by a service allowed it (FranceConnect)", check_amr_allowed),

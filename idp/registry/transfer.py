@@ -33,15 +33,20 @@ from scopes import (
 
 __all__ = [
     "BUNDLED_REGISTRY",
+    "FRANCECONNECT_SUPPLEMENT",
     "STORED_LANGUAGES",
     "ImportReport",
     "export_document",
+    "import_bundled_registry",
     "import_document",
     "import_registry_file",
 ]
 
 #: FranceConnect's registry with the official French labels, shipped with the server.
 BUNDLED_REGISTRY = Path(__file__).parent / "data" / "franceconnect-registry.json"
+#: What FranceConnect's own scope lists add to it (``back/libs/scopes/src/data/fcp-high``
+#: and ``fcp-low``): FranceConnect+'s ``rnipp_*`` scopes, ``idp_birthdate`` and ``amr``.
+FRANCECONNECT_SUPPLEMENT = Path(__file__).parent / "data" / "franceconnect-plus-scopes.json"
 
 #: Label languages the ``registry_scopes`` table has columns for.
 STORED_LANGUAGES = ("fr", "en")
@@ -98,6 +103,12 @@ def import_registry_file(path: Path = BUNDLED_REGISTRY) -> dict[str, int]:
     """Merge a registry file (see :func:`import_document`); returns the counts of changes."""
     report = import_document(json.loads(path.read_text(encoding="utf-8")))
     return {"created": len(report.created), "updated": len(report.updated)}
+
+
+def import_bundled_registry() -> dict[str, int]:
+    """The registry shipped with the server: :data:`BUNDLED_REGISTRY`, then its supplement."""
+    counts = [import_registry_file(path) for path in (BUNDLED_REGISTRY, FRANCECONNECT_SUPPLEMENT)]
+    return {name: sum(count[name] for count in counts) for name in ("created", "updated")}
 
 
 def _merged_document(document: object, current: Registry) -> tuple[object, dict[str, list[str]]]:

@@ -75,7 +75,7 @@ def test_only_providers_reaching_the_services_level_are_offered(world):
     assert not any(urlsplit(page.url).path == "/login" for page in citizen.pages)
     final = Citizen().visit(authorization(world, service, acr_values="eidas3").url, reached_service)
     assert reached_service(final)  # no provider reaches eidas3: the service is told (OIDC Core §3.1.2.6)
-    assert callback_params(final)["error"] == "access_denied"
+    assert callback_params(final)["error"] == "invalid_acr"
 
 
 def test_an_identity_asserted_below_the_level_asked_is_refused(world):

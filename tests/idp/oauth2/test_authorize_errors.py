@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.idp.conftest import CodeFlow, query_of
+from tests.idp.conftest import CodeFlow, make_client, query_of
 
 ISSUER = "http://127.0.0.1:5000"
 
@@ -190,3 +190,15 @@ def test_invalid_acr_names_the_levels_that_can_be_reached(flow: CodeFlow):
     assert params["error_description"] == (
         "acr_value is not valid, should be equal one of these values, expected eidas1, got eidas2"
     )
+
+
+@pytest.mark.parametrize(
+    ("prompt", "error"), [("none", "invalid_request"), ("login", None), ("login consent", None)]
+)
+def test_a_service_with_allowed_prompts_may_send_only_those(app, client, citizen, prompt, error):
+    """FranceConnect's per-service ``allowedPrompts``."""
+    flow = CodeFlow(client, make_client(app, allowed_prompts=["login", "consent"]))
+    flow.login()
+    response = flow.authorize(prompt=prompt)
+    params = query_of(response.headers["Location"])
+    assert params.get("error") == error, params
