@@ -65,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
     # Answer the machine endpoints (idp.oauth2.endpoints) in front of Flask (idp.hotpath).
     # false: Flask answers everything (same results, slower).
     "LEAN_ENDPOINTS": True,
+    # Access tokens: RFC 9068 JWTs ("jwt"), or random references ("opaque", as FranceConnect's)
+    # that say nothing to whoever holds them; see the README on the privacy trade-off.
+    "ACCESS_TOKEN_FORMAT": "jwt",
     # Days a connection stays in the citizen's history (FranceConnect keeps six months).
     "CONNECTION_HISTORY_DAYS": 183,
     # Connection alerts by e-mail (idp.mail): sent only when SMTP_HOST is set. SMTP_SECURITY
@@ -84,6 +87,7 @@ INT_SETTINGS = [key for key, value in DEFAULTS.items() if type(value) is int]
 ZERO_ALLOWED = frozenset({"TRUSTED_PROXIES"})
 BOOL_SETTINGS = [key for key, value in DEFAULTS.items() if type(value) is bool]
 SMTP_SECURITY_MODES = ("starttls", "tls", "none")
+ACCESS_TOKEN_FORMATS = ("jwt", "opaque")
 
 
 class ConfigurationError(RuntimeError):
@@ -184,6 +188,8 @@ def validate_config(config: dict[str, Any]) -> None:
         raise ConfigurationError("IDP_KEYS_PASSPHRASE must be at least 16 characters")
     if any(len(s) < 16 for s in config["DATAPASS_WEBHOOK_SECRETS"]):
         raise ConfigurationError("each IDP_DATAPASS_WEBHOOK_SECRETS entry must be at least 16 characters")
+    if config["ACCESS_TOKEN_FORMAT"] not in ACCESS_TOKEN_FORMATS:
+        raise ConfigurationError(f"IDP_ACCESS_TOKEN_FORMAT must be one of {', '.join(ACCESS_TOKEN_FORMATS)}")
     if config["SMTP_SECURITY"] not in SMTP_SECURITY_MODES:
         raise ConfigurationError(f"IDP_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_MODES)}")
     if not config["MAIL_FROM"]:

@@ -1,9 +1,10 @@
 """Our RFC 9068 access tokens: is this one active, and the RFC 6750 bearer flow around it.
 
 :func:`active_token` is the one answer to "is this token active", for ``/introspect``,
-``/checktoken``, ``/userinfo`` and the registry API. It checks the signature, ``typ``, issuer
-and expiry with the cached key ring (RFC 9068 §4), then reads, in one indexed query on
-primary keys, what revocation decides and what the endpoints need:
+``/checktoken``, ``/userinfo`` and the registry API. A JWT's signature, ``typ``, issuer and
+expiry are checked with the cached key ring (RFC 9068 §4); an opaque token (no dot) is its
+record. Then one indexed query on primary keys reads what revocation decides and what the
+endpoints need:
 
 - a citizen's token: its record (by ``jti``) joined to its client and its citizen; the
   record ends with a revocation (of the grant, the consent, or the token itself);
@@ -30,10 +31,12 @@ from sqlalchemy import Row, bindparam, exists, select
 
 import keys
 from idp import signing
+from idp.citizens.subject import pairwise_sub
 from idp.database import reads
 from idp.models import AccessTokenRecord, Client, RevokedAccessToken, User, utcnow
+from idp.oauth2.audience import token_audience
 from idp.oauth2.http import NO_STORE, OAuthRequest
-from idp.oauth2.tokens import ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP, is_self_contained
+from idp.oauth2.tokens import ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP, is_self_contained, opaque_reference
 
 #: Longer input is not one of our tokens (and is not worth parsing).
 MAX_TOKEN_LENGTH = 4096
@@ -64,6 +67,22 @@ _USER_COLUMNS = (
 #: construction (:mod:`idp.database.reads` compiles it once per process).
 RECORDED_TOKEN = (
     select(AccessTokenRecord.revoked_at, AccessTokenRecord.expires_at, *_CLIENT_COLUMNS, *_USER_COLUMNS)
+    .join_from(AccessTokenRecord, Client, Client.client_id == AccessTokenRecord.client_id)
+    .outerjoin(User, User.id == AccessTokenRecord.user_id)
+    .where(AccessTokenRecord.jti == bindparam("jti"))
+)
+#: An opaque token: its record holds everything its claims would (:mod:`idp.oauth2.tokens`).
+OPAQUE_TOKEN = (
+    select(
+        AccessTokenRecord.revoked_at,
+        AccessTokenRecord.expires_at,
+        AccessTokenRecord.issued_at,
+        AccessTokenRecord.scope,
+        AccessTokenRecord.acr,
+        AccessTokenRecord.auth_time,
+        *_CLIENT_COLUMNS,
+        *_USER_COLUMNS,
+    )
     .join_from(AccessTokenRecord, Client, Client.client_id == AccessTokenRecord.client_id)
     .outerjoin(User, User.id == AccessTokenRecord.user_id)
     .where(AccessTokenRecord.jti == bindparam("jti"))
@@ -118,6 +137,8 @@ def decode_access_token(token: object, *, leeway: float = 0) -> dict | None:
 
 def active_token(token: object) -> ActiveToken | None:
     """The token if it is active: valid, unexpired, unrevoked, its client still there."""
+    if isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_LENGTH and "." not in token:
+        return _active_opaque_token(token)
     claims = decode_access_token(token)
     if claims is None:
         return None
@@ -128,6 +149,32 @@ def active_token(token: object) -> ActiveToken | None:
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     return ActiveToken(claims, row, row if row.id is not None else None)
+
+
+def _active_opaque_token(token: str) -> ActiveToken | None:
+    """An opaque token (``IDP_ACCESS_TOKEN_FORMAT=opaque``): its record, found by the token's
+    SHA-256, gives the claims a JWT would carry (RFC 9068 §2.2), for the endpoints to read
+    alike."""
+    row = reads.first(OPAQUE_TOKEN, {"jti": opaque_reference(token)})
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    user = row if row.id is not None else None
+    sector = row.sector_identifier or row.client_id
+    claims = {
+        "iss": current_app.config["ISSUER"],
+        "sub": pairwise_sub(sector, user.identity_hash) if user else row.client_id,
+        "aud": token_audience(row.scope.split()),
+        "exp": int(row.expires_at.timestamp()),
+        "iat": int(row.issued_at.timestamp()),
+        "jti": opaque_reference(token),
+        "client_id": row.client_id,
+        "scope": row.scope,
+    }
+    if row.auth_time is not None:
+        claims["auth_time"] = int(row.auth_time.timestamp())
+    if row.acr:
+        claims["acr"] = row.acr
+    return ActiveToken(claims, row, user)
 
 
 class BearerTokenError(OAuth2Error):

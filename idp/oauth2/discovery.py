@@ -78,7 +78,8 @@ def provider_metadata() -> dict:
             "authorization_response_iss_parameter_supported": True,
             "acr_values_supported": list(EIDAS_LEVELS),
             "prompt_values_supported": list(SUPPORTED_PROMPTS),
-            "claims_parameter_supported": False,
+            # OIDC Core §5.5 (idp.oauth2.claims_request): amr, and an essential acr.
+            "claims_parameter_supported": True,
             "request_parameter_supported": False,
             "request_uri_parameter_supported": False,
             "require_request_uri_registration": False,

@@ -2,7 +2,8 @@
 
 Access tokens are our RFC 9068 JWTs: the signature is checked, then a citizen's token has
 its record (found by ``jti``) marked revoked, and a self-contained client_credentials token
-has its ``jti`` put on the revocation list (:mod:`idp.oauth2.tokens`). ``/introspect``,
+has its ``jti`` put on the revocation list (:mod:`idp.oauth2.tokens`). An opaque access
+token has its record (found by the token's SHA-256) marked revoked. ``/introspect``,
 ``/checktoken``, ``/userinfo`` and the registry API read both from the database on every
 request. A refresh token revokes its whole family (every token of the
 grant), as reuse detection does (RFC 9700 §4.14.2).
@@ -22,7 +23,7 @@ from idp.oauth2.bearer import MAX_TOKEN_LENGTH, decode_access_token
 from idp.oauth2.checks import FORM_REQUEST_CHECKS, run_checks
 from idp.oauth2.http import NO_STORE, EndpointResponse, OAuthRequest
 from idp.oauth2.server import authenticate_client
-from idp.oauth2.tokens import hash_token, is_self_contained, revoke_grant
+from idp.oauth2.tokens import hash_token, is_self_contained, opaque_reference, revoke_grant
 
 #: RFC 7009 §2.1 and §4.1.2: the hints this server understands.
 TOKEN_TYPE_HINTS = ("access_token", "refresh_token")
@@ -56,8 +57,8 @@ def revoke(client: Client, token: object, token_type_hint: object = None) -> Non
         return
     if token.count(".") == 2:
         _revoke_access_token(client, token)
-    else:
-        _revoke_refresh_token(client, token)
+    elif not _revoke_refresh_token(client, token):
+        _revoke_recorded_access_token(client, opaque_reference(token))  # an opaque access token
     db.session.commit()
 
 
@@ -69,7 +70,11 @@ def _revoke_access_token(client: Client, token: str) -> None:
         _check_owner(client, claims["client_id"])
         _list_revoked(claims)
         return
-    record = db.session.get(AccessTokenRecord, claims["jti"])
+    _revoke_recorded_access_token(client, claims["jti"])
+
+
+def _revoke_recorded_access_token(client: Client, jti: str) -> None:
+    record = db.session.get(AccessTokenRecord, jti)
     if record is None:
         return
     _check_owner(client, record.client_id)
@@ -95,12 +100,14 @@ def _list_revoked(claims: dict) -> None:
     )
 
 
-def _revoke_refresh_token(client: Client, token: str) -> None:
+def _revoke_refresh_token(client: Client, token: str) -> bool:
+    """Whether ``token`` is one of our refresh tokens (then its family is revoked)."""
     row = db.session.scalar(db.select(RefreshToken).where(RefreshToken.token_hash == hash_token(token)))
     if row is None:
-        return
+        return False
     _check_owner(client, row.client_id)
     revoke_grant(row.grant_id)
+    return True
 
 
 def _check_owner(client: Client, owner_client_id: str) -> None:

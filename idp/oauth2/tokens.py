@@ -1,11 +1,18 @@
-"""RFC 9068 JWT access tokens and refresh tokens: issuing, recording, revoking.
+"""Access tokens and refresh tokens: issuing, recording, revoking.
 
-Access tokens are ES256 JWTs with ``typ: at+jwt`` (RFC 9068 §2.1). The server keeps what
-revocation needs, never the token itself; refresh tokens are random and stored as SHA-256.
+Access tokens are ES256 JWTs with ``typ: at+jwt`` (RFC 9068 §2.1), or, with
+``IDP_ACCESS_TOKEN_FORMAT=opaque``, random references as FranceConnect's are: such a token
+says nothing to whoever holds it, and is always recorded (its record is all there is; data
+providers learn what it grants through ``/introspect`` or ``/checktoken``). The server keeps
+what revocation needs, never the token itself (an opaque token's record is keyed by its
+SHA-256); refresh tokens are random and stored as SHA-256.
+
+A token request with ``resource`` (RFC 8707, :mod:`idp.oauth2.resource`) gets a token for
+that data provider alone.
 
 - A citizen's token is recorded at issuance (``jti``, client, grant, consent): revoking its
   grant (code replay, refresh token reuse) or withdrawing the consent revokes it.
-- A client_credentials token is **self-contained**: no resource owner, no grant, no
+- A client_credentials JWT is **self-contained**: no resource owner, no grant, no
   consent, so nothing in it can be revoked in bulk, and everything introspection needs is
   signed into it (``client_id``, ``scope``, ``exp``). It is not recorded; ``/revoke`` puts
   its ``jti`` on a revocation list (:class:`~idp.models.RevokedAccessToken`), read at every
@@ -31,6 +38,7 @@ from idp.extensions import db
 from idp.models import AccessTokenRecord, Client, Consent, RefreshToken, User, utcnow
 from idp.models.clients import normalize_scope
 from idp.oauth2.audience import token_audience
+from idp.oauth2.resource import Target, requested_target
 
 ACCESS_TOKEN_TYP = "at+jwt"
 ACCESS_TOKEN_ALG = "ES256"
@@ -56,17 +64,31 @@ def hash_token(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def opaque_reference(token: str) -> str:
+    """The record key of an opaque access token: its SHA-256, never the token."""
+    return hash_token(token)
+
+
 def issue_access_token(
-    client: Client, scope: str, user: User | None = None, auth_time: int | None = None, acr: str | None = None
+    client: Client,
+    scope: str,
+    user: User | None = None,
+    auth_time: int | None = None,
+    acr: str | None = None,
+    target: Target | None = None,
 ) -> tuple[str, dict]:
-    """Sign an RFC 9068 §2.2 access token; returns the JWT and its claims."""
+    """An RFC 9068 §2.2 access token (or an opaque one); returns it and its claims.
+
+    With a ``target`` (RFC 8707), ``aud`` is that data provider and ``sub`` its own.
+    """
     now = int(time.time())
     config = current_app.config
     lifetime = config["ACCESS_TOKEN_LIFETIME"]
+    sector = target.sector if target else client.sector
     claims = {
         "iss": config["ISSUER"],
-        "sub": pairwise_sub(client.sector, user.identity_hash) if user else client.client_id,
-        "aud": token_audience(scope.split()),
+        "sub": pairwise_sub(sector, user.identity_hash) if user else client.client_id,
+        "aud": target.client_id if target else token_audience(scope.split()),
         "exp": now + lifetime,
         "iat": now,
         "jti": secrets.token_urlsafe(24),
@@ -78,12 +100,16 @@ def issue_access_token(
             claims["auth_time"] = auth_time
         if acr:
             claims["acr"] = acr
+    if config["ACCESS_TOKEN_FORMAT"] == "opaque":
+        token = secrets.token_urlsafe(32)
+        claims["jti"] = opaque_reference(token)
+        return token, claims
     token = signing.keyring().sign(claims, alg=ACCESS_TOKEN_ALG, typ=ACCESS_TOKEN_TYP)
     return token, claims
 
 
 def is_self_contained(claims: dict) -> bool:
-    """A client_credentials token: no resource owner, so ``sub`` is the client (RFC 9068 §2.2).
+    """A client_credentials JWT: no resource owner, so ``sub`` is the client (RFC 9068 §2.2).
 
     A citizen's ``sub`` is pairwise (:func:`~idp.citizens.subject.pairwise_sub`) and its token carries
     ``auth_time``; neither can be mistaken for this.
@@ -94,26 +120,32 @@ def is_self_contained(claims: dict) -> bool:
 def issue_tokens(request, user=None, scope=None, include_refresh_token: bool = True) -> dict:
     """The RFC 6749 §5.1 token response for ``request``'s client (and citizen, if any).
 
-    A refresh token only for a citizen who granted ``offline_access`` (OIDC Core §11).
-    The access token's claims stay on the request for :func:`save_token`.
+    A refresh token only for a citizen who granted ``offline_access`` (OIDC Core §11); it
+    keeps the whole grant when the access token is for one data provider (``resource``).
+    What :func:`save_token` records stays on the request.
     """
     context: GrantContext | None = request.grant
-    scope = normalize_scope(scope)
+    granted = normalize_scope(scope)
+    target = requested_target(request.form.get("resource"), granted)
+    access_scope = target.scope if target else granted
     access_token, claims = issue_access_token(
         request.client,
-        scope,
+        access_scope,
         user,
         auth_time=context.auth_time if context else None,
         acr=context.acr if context else None,
+        target=target,
     )
     request.issued_claims = claims
+    request.granted_scope = granted
+    request.issued_opaque = current_app.config["ACCESS_TOKEN_FORMAT"] == "opaque"
     token = {
         "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": claims["exp"] - claims["iat"],
-        "scope": scope,
+        "scope": access_scope,
     }
-    if include_refresh_token and user is not None and "offline_access" in scope.split():
+    if include_refresh_token and user is not None and "offline_access" in granted.split():
         token["refresh_token"] = secrets.token_urlsafe(48)
     return token
 
@@ -123,16 +155,16 @@ _INSERT_ACCESS_TOKEN_RECORD = insert(AccessTokenRecord.__table__)
 
 
 def save_token(token: dict, request) -> None:
-    """Authlib's ``save_token``: record a citizen's access token and its refresh token.
+    """Authlib's ``save_token``: record the access token and its refresh token.
 
-    Self-contained tokens (:func:`is_self_contained`) are not recorded. The record is one
-    plain INSERT (SQLAlchemy Core) in the request's transaction, cheaper than the ORM's unit
-    of work.
+    Self-contained JWTs (:func:`is_self_contained`) are not recorded; every opaque token is.
+    The record is one plain INSERT (SQLAlchemy Core) in the request's transaction, cheaper
+    than the ORM's unit of work.
     """
     claims = request.issued_claims
-    if is_self_contained(claims):
+    if is_self_contained(claims) and not request.issued_opaque:
         return
-    context: GrantContext = request.grant
+    context: GrantContext | None = request.grant
     user_id = request.user.id if request.user is not None else None
     db.session.execute(
         _INSERT_ACCESS_TOKEN_RECORD,
@@ -140,8 +172,8 @@ def save_token(token: dict, request) -> None:
             "jti": claims["jti"],
             "client_id": claims["client_id"],
             "user_id": user_id,
-            "grant_id": context.grant_id,
-            "consent_id": context.consent_id,
+            "grant_id": context.grant_id if context else None,
+            "consent_id": context.consent_id if context else None,
             "scope": claims["scope"],
             "acr": claims.get("acr"),
             "auth_time": _from_epoch(claims.get("auth_time")),
@@ -150,7 +182,7 @@ def save_token(token: dict, request) -> None:
             "revoked_at": None,
         },
     )
-    if context.consent_id is not None:  # shown on /account as the last issuance
+    if context is not None and context.consent_id is not None:  # /account's last issuance
         consent = update(Consent).where(Consent.id == context.consent_id)
         db.session.execute(consent.values(last_issued_at=_from_epoch(claims["iat"])))
     if "refresh_token" in token:
@@ -162,7 +194,7 @@ def save_token(token: dict, request) -> None:
                 user_id=user_id,
                 grant_id=context.grant_id,
                 consent_id=context.consent_id,
-                scope=claims["scope"],
+                scope=request.granted_scope,
                 auth_time=_from_epoch(context.auth_time),
                 acr=context.acr,
                 amr=context.amr,

@@ -15,6 +15,8 @@ from authlib.integrations.requests_client import OAuth2Session
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet
 
+from tests.e2e_server import start_server
+
 pytestmark = pytest.mark.e2e
 
 REDIRECT_URI = "https://rp.example.fr/callback"
@@ -153,3 +155,29 @@ def test_demo_page_shows_verified_id_token(live_server):
     assert response.status_code == 200
     assert 'id="id-token-claims"' in response.text, response.text[:2000]
     assert "Martin" in response.text
+
+
+def test_demo_with_opaque_access_tokens(tmp_path):
+    """``IDP_ACCESS_TOKEN_FORMAT=opaque``: the demo service reads nothing in its token, and
+    the demo data provider learns what it grants through /checktoken alone."""
+    server = start_server(tmp_path, env={"IDP_ACCESS_TOKEN_FORMAT": "opaque"})
+    try:
+        browser = requests.Session()
+        page = browser.get(server.url + "/demo/", timeout=5)
+        start = browser.post(
+            server.url + "/demo/start", data={"csrf_token": form_token(page.text)}, allow_redirects=False
+        )
+        response = browse(
+            browser,
+            start.headers["Location"],
+            server.url,
+            "jean.martin",
+            lambda r: r.status_code == 200 and "/demo/callback" in r.url,
+        )
+    finally:
+        server.stop()
+    assert 'id="id-token-claims"' in response.text, response.text[:2000]
+    assert 'id="access-token-claims"' not in response.text
+    assert "Jeton d’accès opaque" in response.text
+    assert "→ 200" in response.text  # the demo API checked it with /checktoken only
+    assert '"active": true' in response.text and '"local": null' in response.text

@@ -81,3 +81,8 @@ def test_scopes_supported_lists_what_a_service_provider_may_request(client):
     assert "offline_access" in scopes  # the refresh_token grant is on
     assert {"openid", "given_name", "dgfip_rfr"} <= set(scopes)
     assert len(scopes) == len(set(scopes))
+
+
+def test_the_claims_parameter_is_advertised(client):
+    """OIDC Discovery §3: idp parses ``claims`` (tests/idp/oauth2/test_claims_parameter.py)."""
+    assert client.get("/.well-known/openid-configuration").get_json()["claims_parameter_supported"] is True
