@@ -51,7 +51,8 @@ translations: $(DEV_STAMP)
 # command on PATH or a file glob. One package per need, so that a machine whose Node.js comes
 # from NodeSource (npm bundled) is not asked to install Debian's conflicting npm. apt's own
 # output and errors are shown.
-TEST_SYSTEM_NEEDS := chromium=chromium /usr/lib/postgresql/*/bin/initdb=postgresql npm=npm
+TEST_SYSTEM_NEEDS := chromium=chromium /usr/lib/postgresql/*/bin/initdb=postgresql npm=npm \
+	redis-server=redis-server systemd-analyze=systemd
 BENCH_SYSTEM_NEEDS := wrk=wrk
 
 define install-missing
@@ -68,7 +69,8 @@ define install-missing
 endef
 
 # Chromium for the browser tests, PostgreSQL for the multi-instance tests, npm for axe-core
-# and the federation peers.
+# and the federation peers, Redis for the shared rate-limit budget, systemd-analyze to
+# verify the units in deploy/systemd.
 system-deps:
 	$(call install-missing,$(TEST_SYSTEM_NEEDS))
 

@@ -8,6 +8,7 @@ with ``IDP_`` (``IDP_ISSUER``, ``IDP_DATABASE_URL``...). JSON values are decoded
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -68,6 +69,12 @@ DEFAULTS: dict[str, Any] = {
     # Access tokens: RFC 9068 JWTs ("jwt"), or random references ("opaque", as FranceConnect's)
     # that say nothing to whoever holds them; see the README on the privacy trade-off.
     "ACCESS_TOKEN_FORMAT": "jwt",
+    # Per-client budget on /token, /introspect and /checktoken (idp.oauth2.rate_limits): a
+    # `limits` rate string ("20000/second", several separated by ";"); empty: no limit.
+    # REDIS_URL (redis://, rediss://, redis+unix://) shares the budget across instances;
+    # empty: each worker process counts on its own.
+    "CLIENT_RATE_LIMIT": "20000/second",
+    "REDIS_URL": "",
     # Days a connection stays in the citizen's history (FranceConnect keeps six months).
     "CONNECTION_HISTORY_DAYS": 183,
     # Connection alerts by e-mail (idp.mail): sent only when SMTP_HOST is set. SMTP_SECURITY
@@ -88,6 +95,7 @@ ZERO_ALLOWED = frozenset({"TRUSTED_PROXIES"})
 BOOL_SETTINGS = [key for key, value in DEFAULTS.items() if type(value) is bool]
 SMTP_SECURITY_MODES = ("starttls", "tls", "none")
 ACCESS_TOKEN_FORMATS = ("jwt", "opaque")
+REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
 
 
 class ConfigurationError(RuntimeError):
@@ -190,10 +198,31 @@ def validate_config(config: dict[str, Any]) -> None:
         raise ConfigurationError("each IDP_DATAPASS_WEBHOOK_SECRETS entry must be at least 16 characters")
     if config["ACCESS_TOKEN_FORMAT"] not in ACCESS_TOKEN_FORMATS:
         raise ConfigurationError(f"IDP_ACCESS_TOKEN_FORMAT must be one of {', '.join(ACCESS_TOKEN_FORMATS)}")
+    check_rate_limit_settings(config)
     if config["SMTP_SECURITY"] not in SMTP_SECURITY_MODES:
         raise ConfigurationError(f"IDP_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_MODES)}")
     if not config["MAIL_FROM"]:
         config["MAIL_FROM"] = f"ne-pas-repondre@{issuer.hostname}"
+
+
+def check_rate_limit_settings(config: dict[str, Any]) -> None:
+    """``CLIENT_RATE_LIMIT`` parses as `limits` rates; ``REDIS_URL`` is a Redis URL whose
+    client library is installed (``pip install idp[redis]``)."""
+    from limits import parse_many
+
+    rate = str(config["CLIENT_RATE_LIMIT"])
+    try:
+        if rate:
+            parse_many(rate)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"IDP_CLIENT_RATE_LIMIT must be a rate such as 200/second, got {rate!r}"
+        ) from exc
+    url = str(config["REDIS_URL"])
+    if url and urlsplit(url).scheme not in REDIS_SCHEMES:
+        raise ConfigurationError("IDP_REDIS_URL must be a redis://, rediss:// or redis+unix:// URL")
+    if url and importlib.util.find_spec("redis") is None:
+        raise ConfigurationError("IDP_REDIS_URL needs the redis package: pip install 'idp[redis]'")
 
 
 def engine_options(url: str) -> dict[str, Any]:

@@ -9,8 +9,10 @@ from flask import current_app
 config = context.config
 
 # Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# This line sets up loggers basically. idp's own loggers, created when their modules were
+# imported, must keep logging after a migration in the same process (the embedded start of
+# idp serve, the tests): fileConfig would otherwise disable them.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

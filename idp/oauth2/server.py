@@ -16,7 +16,7 @@ from flask import Flask, current_app
 
 from idp.clients.lookup import find_client_for_authentication
 from idp.models import Client
-from idp.oauth2 import grants, openid, tokens
+from idp.oauth2 import grants, openid, rate_limits, tokens
 from idp.oauth2.client_auth import (
     ASSERTION_LEEWAY_SECONDS,
     METHODS_BY_ENDPOINT,
@@ -56,7 +56,9 @@ class AuthorizationServer(_AuthorizationServer):
         """Authlib's Flask integration turns these into blinker signals; nothing listens here."""
 
     def authenticate_client(self, request: OAuthRequest, methods, endpoint: str = "token") -> Client:
-        """RFC 6749 §2.3 and §5.2: the client, or 401 ``invalid_client`` whatever went wrong.
+        """RFC 6749 §2.3 and §5.2: the client, or 401 ``invalid_client`` whatever went wrong;
+        then its request is counted against its budget at this endpoint (429 past it:
+        :mod:`idp.oauth2.rate_limits`).
 
         Basic credentials that are not UTF-8 once decoded name no client, nor does an
         ``Authorization`` header of a scheme and blanks: Authlib lets the decoding and the
@@ -66,9 +68,11 @@ class AuthorizationServer(_AuthorizationServer):
         if header and " " in header and len(header.split(None, 1)) < 2:
             raise authentication_failed()
         try:
-            return super().authenticate_client(request, methods, endpoint)
+            client = super().authenticate_client(request, methods, endpoint)
         except (InvalidClientError, UnicodeDecodeError):
             raise authentication_failed() from None
+        rate_limits.charge(endpoint, client.client_id)
+        return client
 
     def add_issuer(self, response: EndpointResponse) -> EndpointResponse:
         """RFC 9207 §2 on an authorization error response built outside Authlib's grant."""

@@ -19,6 +19,10 @@ TOKEN_CHECKS = (
         "the client authenticates with its registered method (RFC 6749 §2.3, RFC 7523 §2.2)",
         "authenticate_token_endpoint_client -> server.authenticate_client",
     ),
+    Check(
+        "the client is within IDP_CLIENT_RATE_LIMIT at /token (RFC 6585 §4: 429, Retry-After)",
+        by="server.authenticate_client -> rate_limits.charge",
+    ),
     authlib("the client may use the grant type (unauthorized_client)", "Client.check_grant_type"),
 )
 
