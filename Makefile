@@ -77,21 +77,30 @@ system-deps:
 # The demo: the hub on $(HOST):$(PORT), and a second idp on localhost:$(UPSTREAM_PORT) (its own
 # instance; another host name, so that the browser keeps the two servers' cookies apart)
 # registered as the hub's second identity provider. Ctrl-C stops both.
+#
+# In a VM or a container: HOST=0.0.0.0 listens on every interface (the second idp too), and
+# the issuer stays http://127.0.0.1:$(PORT) for a browser reaching it through a forwarded
+# port. ISSUER=https://... gives the hub its public address (behind a TLS proxy: IDP_ISSUER
+# must be https except on loopback); UPSTREAM_ISSUER does the same for the second idp.
 UPSTREAM_PORT ?= 5001
-HUB_ENV := IDP_ISSUER=http://$(HOST):$(PORT)
-UPSTREAM_ENV := IDP_ISSUER=http://localhost:$(UPSTREAM_PORT) IDP_INSTANCE_PATH=$(CURDIR)/instance/upstream
+WILDCARD_HOST := $(filter 0.0.0.0 :: [::],$(HOST))
+ISSUER ?= http://$(if $(WILDCARD_HOST),127.0.0.1,$(HOST)):$(PORT)
+UPSTREAM_ISSUER ?= http://localhost:$(UPSTREAM_PORT)
+UPSTREAM_HOST ?= $(if $(WILDCARD_HOST),$(HOST),127.0.0.1)
+HUB_ENV := IDP_ISSUER=$(ISSUER)
+UPSTREAM_ENV := IDP_ISSUER=$(UPSTREAM_ISSUER) IDP_INSTANCE_PATH=$(CURDIR)/instance/upstream
 
 run: $(STAMP)
 	$(UPSTREAM_ENV) $(BIN)/idp db upgrade
-	$(UPSTREAM_ENV) $(BIN)/idp seed-demo --upstream-of http://$(HOST):$(PORT)
+	$(UPSTREAM_ENV) $(BIN)/idp seed-demo --upstream-of $(ISSUER)
 	$(HUB_ENV) $(BIN)/idp db upgrade
-	$(HUB_ENV) $(BIN)/idp seed-demo --upstream http://localhost:$(UPSTREAM_PORT)
+	$(HUB_ENV) $(BIN)/idp seed-demo --upstream $(UPSTREAM_ISSUER)
 	@echo
-	@echo "  Open http://$(HOST):$(PORT)/demo/ and sign in as marie.dupont / demo-password-2026"
+	@echo "  Open $(ISSUER)/demo/ and sign in as marie.dupont / demo-password-2026"
 	@echo "  (or jean.martin / demo-password-2026), with either account of the chooser."
 	@echo "  Ctrl-C stops the servers."
 	@echo
-	$(UPSTREAM_ENV) $(BIN)/idp serve --host 127.0.0.1 --port $(UPSTREAM_PORT) & upstream=$$!; \
+	$(UPSTREAM_ENV) $(BIN)/idp serve --host $(UPSTREAM_HOST) --port $(UPSTREAM_PORT) & upstream=$$!; \
 	trap 'kill $$upstream 2>/dev/null; wait $$upstream' EXIT INT TERM; \
 	$(HUB_ENV) $(BIN)/idp serve --host $(HOST) --port $(PORT)
 

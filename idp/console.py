@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 import click
@@ -23,3 +25,17 @@ def or_usage_error(action: Callable[[], T], *errors: type[Exception]) -> T:
         return action()
     except errors as error:
         raise click.UsageError(str(error)) from error
+
+
+@contextmanager
+def progress(label: str, length: int | Callable[[], int]) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr while a long command works, ``advance(n)`` moving it by
+    ``n`` of ``length`` (a callable is called only when the bar is shown: a count that costs
+    a query). Only on a terminal: under cron, systemd or a pipe nothing is shown, and stdout
+    keeps only the command's result."""
+    if not sys.stderr.isatty():
+        yield lambda done: None
+        return
+    total = length() if callable(length) else length
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update

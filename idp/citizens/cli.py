@@ -61,8 +61,9 @@ def users_set_password(username: str, password: str) -> None:
 @click.argument("username")
 @click.confirmation_option(prompt="Erase this citizen, their consents and their history?")
 def users_delete(username: str) -> None:
-    _run(lambda: users.delete_local_account(username))
-    click.echo(f"deleted {username}")
+    """Erase a citizen (a GDPR erasure request) and say what went with them."""
+    erased = _run(lambda: users.delete_local_account(username))
+    click.echo(f"deleted {username} ({', '.join(f'{name}: {count}' for name, count in erased.items())})")
 
 
 commands = (group,)

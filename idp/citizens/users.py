@@ -9,7 +9,16 @@ from idp.citizens.passwords import hash_password
 from idp.citizens.pivot import FRANCE, identity_problems
 from idp.citizens.subject import identity_hash
 from idp.extensions import db
-from idp.models import LoginSession, User, utcnow
+from idp.models import (
+    AccessTokenRecord,
+    AuthorizationCode,
+    ConnectionEvent,
+    Consent,
+    LoginSession,
+    RefreshToken,
+    User,
+    utcnow,
+)
 
 #: The local store asks for a binary gender, as ``idp users create`` documents it.
 GENDERS = ("male", "female")
@@ -132,12 +141,30 @@ def set_password(username: str, password: str) -> User:
     return user
 
 
-def delete_local_account(username: str) -> None:
-    """The citizen is erased: their consents, tokens, sign-ins and history go with the row
-    (``ON DELETE CASCADE``). Signing in again through another provider starts afresh."""
+#: What goes with a citizen's row (``ON DELETE CASCADE``), as ``idp users delete`` reports it.
+ERASED_WITH_CITIZEN = (
+    ("consents", Consent),
+    ("sign-in sessions", LoginSession),
+    ("access tokens", AccessTokenRecord),
+    ("refresh tokens", RefreshToken),
+    ("authorization codes", AuthorizationCode),
+    ("connection history entries", ConnectionEvent),
+)
+
+
+def delete_local_account(username: str) -> dict[str, int]:
+    """The citizen is erased (a GDPR erasure request, art. 17): their consents, tokens,
+    sign-ins and history go with the row (``ON DELETE CASCADE``), counted first, in the same
+    transaction; returns those counts. Signing in again through another provider starts
+    afresh."""
     user = get_local_account(username)
+    erased = {
+        name: db.session.scalar(db.select(db.func.count()).select_from(model).where(model.user_id == user.id))
+        for name, model in ERASED_WITH_CITIZEN
+    }
     db.session.delete(user)
     db.session.commit()
+    return erased
 
 
 def describe(user: User) -> dict:

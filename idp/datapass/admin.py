@@ -7,13 +7,14 @@ one transaction, so it can be run again safely after an outage.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from marshmallow import ValidationError
 
 from idp.clients.lookup import find_client
 from idp.datapass.apply import apply_snapshot, locked_habilitation, recompute_clients, standing_of
-from idp.datapass.events import Snapshot, standing_from_snapshot
+from idp.datapass.events import KNOWN_DEFINITIONS, Snapshot, standing_from_snapshot
 from idp.datapass.linking import set_link
 from idp.datapass.schemas import HabilitationSchema
 from idp.extensions import db
@@ -55,26 +56,69 @@ def _fingerprint(habilitation: Habilitation) -> tuple:
     )
 
 
-def import_habilitations(items: object) -> dict[str, int]:
-    """Reconcile from DataPass habilitation objects; returns counts per outcome."""
+def import_habilitations(
+    items: object, progress: Callable[[int], None] = lambda done: None
+) -> dict[str, int]:
+    """Reconcile from DataPass habilitation objects; returns counts per outcome.
+
+    Every item is checked before any is applied; the first bad one is refused, named by its
+    position and id, with what is wrong with it, and nothing is written. ``progress(1)`` is
+    called after each item applied.
+    """
     if not isinstance(items, list):
         raise HabilitationError("the file must hold a JSON array of DataPass habilitation objects")
-    try:
-        snapshots = HabilitationSchema(many=True).load(items)
-    except ValidationError as problem:
-        raise HabilitationError(f"invalid habilitations: {problem.messages}") from None
-    for position, snapshot in enumerate(snapshots):
-        if snapshot.definition is None:
-            raise HabilitationError(f"item {position}: no authorizations[].definition_id nor type")
+    snapshots = [_snapshot(position, item) for position, item in enumerate(items)]
     counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped_older": 0}
     try:
         for snapshot in snapshots:
             counts[_import_one(snapshot)] += 1
+            progress(1)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return counts
+
+
+def _snapshot(position: int, item: object) -> Snapshot:
+    """One item as a snapshot of a habilitation of a type this hub serves
+    (:data:`~idp.datapass.events.KNOWN_DEFINITIONS`), or the :class:`HabilitationError` naming it."""
+    name = f"item {position}"
+    if isinstance(item, dict) and type(item.get("id")) is int:
+        name += f" (habilitation {item['id']})"
+    try:
+        snapshot = HabilitationSchema().load(item)
+    except ValidationError as problem:
+        raise HabilitationError(f"{name}: {first_problem(problem.messages)}") from None
+    if snapshot.definition is None:
+        raise HabilitationError(f"{name}: no authorizations[].definition_id nor type")
+    if snapshot.definition not in KNOWN_DEFINITIONS:
+        raise HabilitationError(
+            f"{name}: unknown habilitation type {snapshot.definition!r} "
+            f"(this server takes {', '.join(sorted(KNOWN_DEFINITIONS))})"
+        )
+    return snapshot
+
+
+def first_problem(messages: object, path: str = "") -> str:
+    """Marshmallow's nested error messages as one line: the first field's path
+    (``authorizations[0].id``) and its message, and how many more fields are wrong."""
+    problems: list[str] = []
+
+    def walk(value: object, where: str) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                step = f"[{key}]" if isinstance(key, int) else (f".{key}" if where else str(key))
+                walk(inner, where + step if key != "_schema" else where)
+        elif isinstance(value, list) and value and all(isinstance(text, str) for text in value):
+            problems.append(f"{where}: {value[0]}" if where else value[0])
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner, where)
+
+    walk(messages, path)
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return (problems[0] if problems else "invalid") + more
 
 
 def _import_one(snapshot: Snapshot) -> str:

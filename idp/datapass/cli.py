@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from idp.console import echo_json
+from idp.console import echo_json, progress
 from idp.datapass import admin
 from idp.datapass.admin import HabilitationError
 
@@ -20,11 +20,16 @@ group = AppGroup(
 @group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def habilitations_import(file: Path) -> None:
-    """Reconcile from a JSON array of DataPass habilitation objects (idempotent)."""
+    """Reconcile from a JSON array of DataPass habilitation objects (idempotent, all or nothing)."""
     try:
-        counts = admin.import_habilitations(json.loads(file.read_text(encoding="utf-8")))
-    except ValueError as error:  # HabilitationError, or the file is not JSON
-        raise click.ClickException(str(error)) from error
+        items = json.loads(file.read_text(encoding="utf-8"))
+    except ValueError as error:  # not UTF-8, or not JSON
+        raise click.ClickException(f"{file}: not a JSON document: {error}") from error
+    try:
+        with progress("Importing habilitations", len(items) if isinstance(items, list) else 0) as advance:
+            counts = admin.import_habilitations(items, advance)
+    except HabilitationError as error:
+        raise click.ClickException(f"{file}: {error}") from error
     click.echo(", ".join(f"{count} {outcome.replace('_', ' ')}" for outcome, count in counts.items()))
 
 

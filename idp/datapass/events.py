@@ -43,6 +43,22 @@ DEACTIVATING_EVENTS = frozenset({"revoke", "archive"})
 ENDED_STATES = frozenset({"revoked", "archived"})
 FRANCE_CONNECT = "france_connect"
 WITH_FRANCE_CONNECT = "with_france_connect"
+#: The DataPass definitions whose habilitations this hub applies: FranceConnect's own, and the
+#: APIs that DataPass lets a service use through FranceConnect, i.e. whose model includes
+#: ``AuthorizationExtensions::FranceConnect`` or ``DGFIPExtensions::APIImpotParticulierModalities``
+#: (etalab/data_pass, ``app/models/authorization_request/*.rb``). Anything else is refused by
+#: ``idp habilitations import`` and recorded but not applied by the webhook: a habilitation of
+#: a type this hub does not serve must not grant scopes. A new one is a line here.
+KNOWN_DEFINITIONS = frozenset(
+    {
+        FRANCE_CONNECT,
+        "api_impot_particulier",
+        "api_impot_particulier_sandbox",
+        "api_particulier",
+        "api_droits_cnam",
+        "api_indemnites_journalieres_cnam",
+    }
+)
 
 
 @dataclass(frozen=True)

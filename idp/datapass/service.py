@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from idp.datapass.apply import apply_snapshot, locked_habilitation, standing_of
-from idp.datapass.events import APPROVE, KNOWN_EVENTS, standing_after
+from idp.datapass.events import APPROVE, KNOWN_DEFINITIONS, KNOWN_EVENTS, standing_after
 from idp.datapass.schemas import DeliverySchema, EnvelopeSchema, definition_of
 from idp.extensions import db
 from idp.models import AuditEvent, Habilitation, WebhookDelivery
@@ -38,6 +38,7 @@ APPLIED = "applied"
 STALE = "stale"
 DUPLICATE = "duplicate"
 IGNORED_UNKNOWN_EVENT = "ignored_unknown_event"
+IGNORED_UNKNOWN_DEFINITION = "ignored_unknown_definition"
 
 
 @dataclass(frozen=True)
@@ -68,15 +69,16 @@ def receive_delivery(raw_body: bytes, payload: dict) -> DeliveryResult:
     Database errors propagate after a full rollback (the receiver answers 503).
     """
     envelope = EnvelopeSchema().load(payload)
-    known = envelope["event"] in KNOWN_EVENTS
-    delivery = DeliverySchema().load(payload) if known else envelope
+    ignored = _ignored(envelope)
+    delivery = DeliverySchema().load(payload) if ignored is None else envelope
     try:
         stored = _store(envelope, raw_body)
         if stored is None:
             return _duplicate(envelope)
-        if not known:
-            result = DeliveryResult(IGNORED_UNKNOWN_EVENT, envelope["event"], envelope["model_id"])
-            log.warning("DataPass delivery %s: unknown event %r ignored", stored.id, envelope["event"])
+        if ignored is not None:
+            outcome, what = ignored
+            result = DeliveryResult(outcome, envelope["event"], envelope["model_id"])
+            log.warning("DataPass delivery %s: %s ignored", stored.id, what)
         else:
             result = _apply(delivery)
         stored.outcome = result.outcome
@@ -98,6 +100,18 @@ def receive_delivery(raw_body: bytes, payload: dict) -> DeliveryResult:
         db.session.rollback()
         raise
     return result
+
+
+def _ignored(envelope: dict) -> tuple[str, str] | None:
+    """Why a delivery is recorded but not applied (its outcome, and what to log), or None: an
+    event DataPass added since (``KNOWN_EVENTS``), or a definition this hub does not serve
+    (:data:`~idp.datapass.events.KNOWN_DEFINITIONS`)."""
+    if envelope["event"] not in KNOWN_EVENTS:
+        return IGNORED_UNKNOWN_EVENT, f"unknown event {envelope['event']!r}"
+    definition = definition_of(envelope["model_type"])
+    if definition not in KNOWN_DEFINITIONS:
+        return IGNORED_UNKNOWN_DEFINITION, f"unknown habilitation type {definition!r}"
+    return None
 
 
 def _store(envelope: dict, raw_body: bytes) -> WebhookDelivery | None:

@@ -1,6 +1,8 @@
-"""Running the server: the production WSGI server and the housekeeping of expired rows.
+"""Running the server: the production WSGI server, the housekeeping of expired rows, and the
+checks an operator runs before starting it.
 
-- :mod:`.serving`: ``idp serve`` (Granian).
+- :mod:`.serving`: ``idp serve`` (Granian); :mod:`.preflight`, what it checks first.
 - :mod:`.purge`: ``idp purge-expired``.
-- :mod:`.cli`: both commands.
+- :mod:`.check`: ``idp check``.
+- :mod:`.cli`: the commands.
 """

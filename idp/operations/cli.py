@@ -1,4 +1,5 @@
-"""``idp serve`` and ``idp purge-expired``: running the server and keeping its tables small."""
+"""``idp serve``, ``idp purge-expired`` and ``idp check``: running the server, keeping its
+tables small, and checking a deployment before it starts."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 import keys
-from idp.console import echo_json
-from idp.operations import purge, serving
+from idp.console import echo_json, progress
+from idp.models import utcnow
+from idp.operations import check, preflight, purge, serving
 from idp.operations.embedded import prepare_embedded
 
 
@@ -24,6 +26,9 @@ from idp.operations.embedded import prepare_embedded
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None, threads: int | None) -> None:
     """Serve with the production WSGI server (Granian)."""
+    problem = preflight.serve_problem(current_app, host, port)
+    if problem:
+        raise click.ClickException(problem)
     try:
         prepare_embedded(current_app._get_current_object())
     except keys.KeyManagementError as error:
@@ -44,7 +49,9 @@ def serve_command(host: str, port: int, workers: int | None, threads: int | None
 @with_appcontext
 def purge_expired_command(grace_seconds: int, batch_size: int, as_json: bool) -> None:
     """Delete expired token records and revocations, codes, refresh tokens, sign-ins and assertion ids."""
-    counts = purge.purge_expired(timedelta(seconds=grace_seconds), batch_size)
+    grace, now = timedelta(seconds=grace_seconds), utcnow()
+    with progress("Deleting expired rows", lambda: purge.count_expired(grace, now)) as advance:
+        counts = purge.purge_expired(grace, batch_size, now, advance)
     if as_json:
         echo_json(counts)
     else:
@@ -52,4 +59,15 @@ def purge_expired_command(grace_seconds: int, batch_size: int, as_json: bool) ->
             click.echo(f"{table}: {count} deleted")
 
 
-commands = (serve_command, purge_expired_command)
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Check the configuration, the database, the migrations and the keys (exit 1 on a failure)."""
+    results = check.run_checks(current_app)
+    for result in results:
+        click.echo(result.line())
+    if not all(result.ok for result in results):
+        raise SystemExit(1)
+
+
+commands = (serve_command, purge_expired_command, check_command)

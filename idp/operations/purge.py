@@ -14,6 +14,7 @@ the same tables) never waits long for the database's write lock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -44,14 +45,27 @@ DEFAULT_BATCH_SIZE = 5000
 
 
 def purge_expired(
-    grace: timedelta = DEFAULT_GRACE, batch_size: int = DEFAULT_BATCH_SIZE, now: datetime | None = None
+    grace: timedelta = DEFAULT_GRACE,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    now: datetime | None = None,
+    progress: Callable[[int], None] = lambda deleted: None,
 ) -> dict[str, int]:
-    """Delete what expired before ``now - grace``; returns the count per table."""
+    """Delete what expired before ``now - grace``; returns the count per table.
+    ``progress(n)`` is called after each batch, with the rows it deleted."""
     cutoff = (now or utcnow()) - grace
-    return {model.__tablename__: _purge(model, cutoff, batch_size) for model in EXPIRING}
+    return {model.__tablename__: _purge(model, cutoff, batch_size, progress) for model in EXPIRING}
 
 
-def _purge(model, cutoff: datetime, batch_size: int) -> int:
+def count_expired(grace: timedelta = DEFAULT_GRACE, now: datetime | None = None) -> int:
+    """How many rows :func:`purge_expired` would delete (for its progress bar)."""
+    cutoff = (now or utcnow()) - grace
+    return sum(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.expires_at < cutoff))
+        for model in EXPIRING
+    )
+
+
+def _purge(model, cutoff: datetime, batch_size: int, progress: Callable[[int], None]) -> int:
     key = sa.tuple_(*model.__table__.primary_key.columns)
     expired = sa.select(*model.__table__.primary_key.columns).where(model.expires_at < cutoff)
     deleted = 0
@@ -59,5 +73,6 @@ def _purge(model, cutoff: datetime, batch_size: int) -> int:
         result = db.session.execute(sa.delete(model).where(key.in_(expired.limit(batch_size))))
         db.session.commit()
         deleted += result.rowcount
+        progress(result.rowcount)
         if result.rowcount < batch_size:
             return deleted

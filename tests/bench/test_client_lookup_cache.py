@@ -20,7 +20,14 @@ TOKEN_FORM = {"grant_type": "client_credentials", "scope": "dgfip_statistiques"}
 @pytest.fixture
 def other_instance(app):
     """Another application (another process, in production) on the same database."""
-    return create_app({"INSTANCE_PATH": app.instance_path, "ISSUER": app.config["ISSUER"], "TESTING": True})
+    return create_app(
+        {
+            "INSTANCE_PATH": app.instance_path,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "ISSUER": app.config["ISSUER"],
+            "TESTING": True,
+        }
+    )
 
 
 @pytest.fixture

@@ -94,6 +94,10 @@ def test_delete_erases_the_citizen_and_what_hangs_on_them(app, client, runner, s
     assert refused.exit_code == 1
     result = runner.invoke(args=["users", "delete", "marie", "--yes"])
     assert result.exit_code == 0, result.output
+    assert result.output == (
+        "deleted marie (consents: 1, sign-in sessions: 1, access tokens: 1, refresh tokens: 0, "
+        "authorization codes: 1, connection history entries: 1)\n"
+    )
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(User.id))) == 0
         for model in (Consent, ConnectionEvent, LoginSession, AccessTokenRecord):

@@ -143,6 +143,7 @@ def test_counters_are_shared_between_instances(app, citizen):
     other = create_app(
         {
             "INSTANCE_PATH": app.instance_path,
+            "DATABASE_URL": app.config["DATABASE_URL"],
             "ISSUER": app.config["ISSUER"],
             "TESTING": True,
             **{

@@ -51,21 +51,59 @@ def test_import_never_undoes_a_newer_webhook(app, client, runner, tmp_path):
         assert db.session.get(Habilitation, 5150).active is False
 
 
+TYPES = (
+    "api_droits_cnam, api_impot_particulier, api_impot_particulier_sandbox, "
+    "api_indemnites_journalieres_cnam, api_particulier, france_connect"
+)
+FRANCE_CONNECT = sample("approve-france-connect")["data"]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{}", "JSON array"),
-        ("not json", "Expecting value"),
-        ('[{"id": "x"}]', "invalid habilitations"),
-        ('[{"id": 3, "state": "validated"}]', "definition"),
+        ("{}", "the file must hold a JSON array of DataPass habilitation objects"),
+        ("not json", "not a JSON document: Expecting value: line 1 column 1 (char 0)"),
+        ('[{"id": "x"}]', "item 0: id: Not a valid integer."),
+        ("[7]", "item 0: Invalid input type."),
+        (
+            '[{"id": 3, "state": "validated"}]',
+            "item 0 (habilitation 3): no authorizations[].definition_id nor type",
+        ),
+        (
+            json.dumps([FRANCE_CONNECT, {**FRANCE_CONNECT, "id": 9, "authorizations": [{"id": True}]}]),
+            "item 1 (habilitation 9): authorizations[0].id: must be an identifier "
+            "(a number or a string of 1 to 64 characters)",
+        ),
+        (
+            json.dumps([{**FRANCE_CONNECT, "data": {"scopes": [1, 2]}}]),
+            "item 0 (habilitation 4242): data.scopes[0]: Not a valid string. (and 1 more)",
+        ),
+        (
+            json.dumps([{"id": 12, "type": "AuthorizationRequest::APIEntreprise"}]),
+            f"item 0 (habilitation 12): unknown habilitation type 'api_entreprise' "
+            f"(this server takes {TYPES})",
+        ),
+    ],
+    ids=[
+        "object",
+        "not-json",
+        "bad-id",
+        "not-an-object",
+        "no-type",
+        "bad-nested-field",
+        "two-bad",
+        "unknown-type",
     ],
 )
-def test_import_rejects_bad_files(runner, tmp_path, content, message):
+def test_import_names_the_file_and_the_item_and_applies_nothing(app, runner, tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_text(content)
     result = run(runner, "import", str(path))
-    assert result.exit_code != 0
-    assert message in result.output
+    assert result.exit_code == 1
+    assert result.output == f"Error: {path}: {message}\n"
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Habilitation.id))) == 0
+        assert db.session.scalar(db.select(db.func.count(Client.id))) == 0
 
 
 def test_show_list_and_audit(app, client, runner):

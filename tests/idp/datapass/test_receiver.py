@@ -173,6 +173,28 @@ def test_unknown_event_is_recorded_and_ignored(app, client):
         assert audit.detail["outcome"] == "ignored_unknown_event"
 
 
+def test_a_habilitation_type_this_hub_does_not_serve_is_recorded_and_not_applied(app, client):
+    """DataPass definitions other than FranceConnect and the APIs used through it
+    (KNOWN_DEFINITIONS) create no habilitation and grant nothing."""
+    payload = sample("approve-france-connect")
+    payload["model_type"] = "authorization_request/api_entreprise"
+    response = deliver(client, payload)
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "outcome": "ignored_unknown_definition",
+        "habilitation_id": 4242,
+        "token_id": None,
+    }
+    with app.app_context():
+        delivery = db.session.scalar(db.select(WebhookDelivery))
+        assert (delivery.model_type, delivery.outcome) == (
+            "authorization_request/api_entreprise",
+            "ignored_unknown_definition",
+        )
+        assert db.session.get(Habilitation, 4242) is None
+        assert db.session.scalar(db.select(db.func.count(Client.id))) == 0
+
+
 def _sprinkle_unknown_fields(payload: dict) -> dict:
     payload["schema_version"] = 3
     payload["data"]["reopening"] = False

@@ -56,7 +56,14 @@ class Answered:
 @pytest.fixture
 def flask_only(app):
     """The same instance and database, without the lean path."""
-    other = create_app({**BASE_SETTINGS, "INSTANCE_PATH": app.instance_path, "LEAN_ENDPOINTS": False})
+    other = create_app(
+        {
+            **BASE_SETTINGS,
+            "INSTANCE_PATH": app.instance_path,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "LEAN_ENDPOINTS": False,
+        }
+    )
     yield other
     with other.app_context():
         db.engine.dispose()

@@ -10,6 +10,8 @@ from sqlalchemy import event
 
 from idp.extensions import db
 
+pytestmark = pytest.mark.sqlite_only("counts statements with SQLite's trace callback")
+
 
 @pytest.fixture
 def app_settings() -> dict:
