@@ -45,6 +45,10 @@ DEFAULTS: dict[str, Any] = {
     "PAIRWISE_SALT": "",
     # Largest request body accepted, in bytes (oversized input gets 413).
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # idp serve: seconds a client has to send a request's headers (and how long an idle
+    # keep-alive connection is kept), then to send its body (408 and closed beyond).
+    "HEADER_READ_TIMEOUT": 10,
+    "BODY_READ_TIMEOUT": 10,
     # Sign-in throttling: failures allowed per window, per account and per IP.
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_IP": 20,
@@ -133,6 +137,8 @@ def validate_config(config: dict[str, Any]) -> None:
     for key in BOOL_SETTINGS:
         if not isinstance(config[key], bool):
             raise ConfigurationError(f"IDP_{key} must be true or false")
+    if config["HEADER_READ_TIMEOUT"] > 60:
+        raise ConfigurationError("IDP_HEADER_READ_TIMEOUT must be at most 60 seconds (Granian's limit)")
     if config["AUTHORIZATION_CODE_LIFETIME"] > 600:
         raise ConfigurationError("IDP_AUTHORIZATION_CODE_LIFETIME above 600 s is unsafe (RFC 6749 §4.1.2)")
     if len(str(config["SECRET_KEY"])) < 32:

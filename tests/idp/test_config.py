@@ -17,6 +17,8 @@ from idp.hotpath import LeanPath
         ({"ACCESS_TOKEN_LIFETIME": "soon"}, "IDP_ACCESS_TOKEN_LIFETIME must be an integer"),
         ({"AUTHORIZATION_CODE_LIFETIME": 3600}, "IDP_AUTHORIZATION_CODE_LIFETIME above 600 s"),
         ({"ISSUER": "http://idp.example.fr"}, "IDP_ISSUER must use https"),
+        ({"BODY_READ_TIMEOUT": 0}, "IDP_BODY_READ_TIMEOUT must be positive"),
+        ({"HEADER_READ_TIMEOUT": 61}, "IDP_HEADER_READ_TIMEOUT must be at most 60 seconds"),
     ],
 )
 def test_bad_settings_fail_at_boot(tmp_path, override, named):
