@@ -55,6 +55,10 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_THROTTLE_WINDOW": 15 * 60,
     # eIDAS level (acr) reached by the local password sign-in.
     "LOCAL_LOGIN_ACR": "eidas1",
+    # Seconds the database may keep a request waiting: to connect, per statement (PostgreSQL's
+    # statement_timeout, SQLite's busy_timeout), per round trip to a server that does not
+    # answer at all (idp.database.bounds). Beyond: 503, after at most about twice this.
+    "DATABASE_TIMEOUT": 2,
     # Answer the machine endpoints (idp.oauth2.endpoints) in front of Flask (idp.hotpath).
     # false: Flask answers everything (same results, slower).
     "LEAN_ENDPOINTS": True,
@@ -77,7 +81,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     _fill_embedded_defaults(app)
     validate_config(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["DATABASE_URL"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["DATABASE_URL"], app.config["DATABASE_TIMEOUT"]
+    )
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = app.config["ISSUER"].startswith("https://")
@@ -149,8 +155,25 @@ def validate_config(config: dict[str, Any]) -> None:
         raise ConfigurationError("each IDP_DATAPASS_WEBHOOK_SECRETS entry must be at least 16 characters")
 
 
-def engine_options(url: str) -> dict[str, Any]:
-    """Connection settings: SQLite waits on locks instead of failing; PostgreSQL pools."""
+def engine_options(url: str, timeout: int) -> dict[str, Any]:
+    """Connection settings, each wait bounded by ``timeout`` seconds (:mod:`idp.database.bounds`).
+
+    SQLite waits that long on a lock, then fails. PostgreSQL pools; a connection is pinged
+    at checkout (a restarted server costs no request), and waiting for a free one is
+    bounded too.
+    """
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+        return {"connect_args": {"timeout": timeout, "check_same_thread": False}}
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 10,
+        "pool_timeout": timeout,
+    }
+    if url.startswith("postgresql"):
+        # libpq: connect_timeout has a floor of 2 s; statement_timeout is the server's own.
+        options["connect_args"] = {
+            "connect_timeout": max(2, timeout),
+            "options": f"-c statement_timeout={timeout * 1000}",
+        }
+    return options

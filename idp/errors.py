@@ -4,7 +4,7 @@ Protocol errors are rendered by the endpoints (:func:`idp.oauth2.http.error_resp
 what reaches here is an HTTP error of routing (404, 405, 413), a form's CSRF failure, an
 unavailable database (503 ``temporarily_unavailable`` with ``Retry-After``, so that callers
 retry), or a bug (500 ``server_error``, logged with its trace, never shown). The lean path
-(:mod:`idp.hotpath`) answers its own with the same :func:`unavailable` and :func:`unexpected`.
+(:mod:`idp.hotpath`) answers its own with the same :func:`database_error` and :func:`unexpected`.
 """
 
 from __future__ import annotations
@@ -58,6 +58,17 @@ def unavailable() -> JSONError:
     )
 
 
+def database_error(error: DBAPIError) -> JSONError:
+    """What a failed database statement answers, in both adapters (Flask and the lean path).
+
+    An outage (unreachable, locked, read-only, too slow: :mod:`idp.database.bounds`) is
+    :func:`unavailable`. Only type names are logged: a statement's text or parameters may
+    carry a token.
+    """
+    log.error("database unavailable: %s (%s)", type(error).__name__, type(error.orig).__name__)
+    return unavailable()
+
+
 def unexpected() -> JSONError:
     return JSONError(500, "server_error", "an unexpected error occurred")
 
@@ -87,10 +98,9 @@ def init_app(app: Flask) -> None:
         return _respond(JSONError(status, HTTP_ERROR_CODES.get(status, "invalid_request"), description))
 
     @app.errorhandler(DBAPIError)
-    def database_unavailable(error: DBAPIError):
+    def database_failed(error: DBAPIError):
         db.session.rollback()
-        log.error("database unavailable: %s", type(error).__name__)
-        return _respond(unavailable())
+        return _respond(database_error(error))
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -27,8 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from idp.bodies import body_limit
 from idp.database import rollback_request
-from idp.errors import unavailable, unexpected
-from idp.extensions import db
+from idp.errors import database_error, unexpected
 from idp.hotpath.request import oauth_request
 from idp.oauth2.endpoints import MACHINE_ENDPOINTS
 from idp.oauth2.http import EndpointResponse, JSONError, dispatch, error_response
@@ -55,9 +54,6 @@ class LeanPath:
         }
         self.security_headers = security_headers(app.config["SESSION_COOKIE_SECURE"])
         self.issuer = app.config["ISSUER"]
-        with app.app_context():
-            #: The driver's errors (hot reads on raw cursors) and SQLAlchemy's (the ORM).
-            self.database_errors = (db.engine.dialect.loaded_dbapi.Error, DBAPIError)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         route = self.routes.get((environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
@@ -75,10 +71,9 @@ class LeanPath:
                 return dispatch(answer, request)
             except JSONError as error:
                 return error_response(error)
-            except self.database_errors as error:
+            except DBAPIError as error:  # the ORM's, and the hot reads' (idp.database.reads)
                 rollback_request()
-                log.error("database unavailable: %s", type(error).__name__)
-                return error_response(unavailable())
+                return error_response(database_error(error))
             except Exception:
                 rollback_request()
                 log.exception(

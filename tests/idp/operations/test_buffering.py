@@ -105,7 +105,7 @@ def test_a_body_that_never_comes_gets_408_and_does_not_hold_the_others(app):
     seconds = serve(app, *slow, (Scope("GET", "/jwks", []), jwks))
     assert 1 <= seconds < 2
     assert [protocol.answers[0][0] for _, protocol in slow] == [408] * 8
-    status, headers, body = slow[0][1].answers[0]
+    _, headers, body = slow[0][1].answers[0]
     assert ("Connection", "close") in headers
     assert ("X-Content-Type-Options", "nosniff") in headers
     assert json.loads(body) == {
