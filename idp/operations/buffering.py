@@ -67,10 +67,11 @@ def _host_and_port(address: str) -> tuple[str, str]:
     return host.strip("[]"), port
 
 
-def wsgi_environ(scope: Any, body: bytes, dechunked: bool = False) -> dict[str, Any]:
+def wsgi_environ(scope: Any, body: bytes, dechunked: bool = False, headers: Any = None) -> dict[str, Any]:
     """The PEP 3333 environ of an RSGI request whose body has been read.
 
-    ``dechunked``: the body came chunked; the environ gives its length instead.
+    ``dechunked``: the body came chunked; the environ gives its length instead. ``headers``:
+    ``scope.headers`` if already at hand (each access copies them).
     """
     server_name, server_port = _host_and_port(scope.server)
     environ = {
@@ -86,7 +87,7 @@ def wsgi_environ(scope: Any, body: bytes, dechunked: bool = False) -> dict[str, 
         "wsgi.url_scheme": scope.scheme,
         "wsgi.input": io.BytesIO(body),
     }
-    for name, value in scope.headers.items():
+    for name, value in (headers or scope.headers).items():
         if name == "content-type":
             environ["CONTENT_TYPE"] = value
         elif name == "content-length":
@@ -125,20 +126,22 @@ def run_wsgi(app: Callable, environ: dict[str, Any]) -> tuple[int, list[tuple[st
     return int(status.split(" ", 1)[0]), headers, body
 
 
-class _Deadline:
-    """Cancels the awaitable being waited for once ``at`` (loop time) is reached."""
+class _BodyRead:
+    """One body being read: its deadline (loop time) and what it is waiting for."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, at: float) -> None:
-        self._loop = loop
-        self._at = at
+    __slots__ = ("at", "expired", "pending")
+
+    def __init__(self, at: float) -> None:
+        self.at = at
         self.expired = False
+        self.pending: Any = None
 
     async def wait(self, awaitable: Any) -> Any:
-        if self._loop.time() >= self._at:
+        """Await Granian's future; ``TimeoutError`` once the deadline passed (:meth:`expire`)."""
+        if self.expired:
             awaitable.cancel()
-            self.expired = True
             raise TimeoutError
-        timer = self._loop.call_at(self._at, self._expire, awaitable)
+        self.pending = awaitable
         try:
             return await awaitable
         except asyncio.CancelledError:
@@ -146,11 +149,12 @@ class _Deadline:
                 raise TimeoutError from None
             raise
         finally:
-            timer.cancel()
+            self.pending = None
 
-    def _expire(self, awaitable: Any) -> None:
+    def expire(self) -> None:
         self.expired = True
-        awaitable.cancel()
+        if self.pending is not None:
+            self.pending.cancel()
 
 
 class BufferedWSGI:
@@ -178,11 +182,16 @@ class BufferedWSGI:
         self._finished: collections.deque[asyncio.Future] = collections.deque()
         self._wakeup_pending = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: The bodies being read. One periodic check ends those past their deadline: cheaper
+        #: than a timer per request, and the cut-off comes at most one tick late.
+        self._reads: set[_BodyRead] = set()
+        self._tick = min(1.0, self.body_timeout / 10)
 
     # Granian's RSGI hooks -------------------------------------------------------------
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        loop.call_later(self._tick, self._expire_late_bodies)
         for number in range(self.threads):
             worker = threading.Thread(target=self._work, name=f"idp-wsgi-{number}", daemon=True)
             worker.start()
@@ -197,41 +206,51 @@ class BufferedWSGI:
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
             return  # no websockets here (served with websockets off)
+        headers = scope.headers
         try:
-            body, dechunked = await self._read_body(scope, protocol)
+            body, dechunked = await self._read_body(scope, headers, protocol)
         except TimeoutError:
             protocol.response_bytes(*self.timeout_answer)
             return
         except Exception:  # the client went away (Granian's RSGIProtocolError)
             return
         done = self._loop.create_future()
-        self._queue.put((scope, body, dechunked, protocol, done))
+        self._queue.put((scope, headers, body, dechunked, protocol, done))
         await done
 
     # The body ----------------------------------------------------------------------------
 
-    async def _read_body(self, scope: Any, protocol: Any) -> tuple[bytes, bool]:
+    def _expire_late_bodies(self) -> None:
+        now = self._loop.time()
+        for read in [read for read in self._reads if read.at <= now]:
+            read.expire()
+        self._loop.call_later(self._tick, self._expire_late_bodies)
+
+    async def _read_body(self, scope: Any, headers: Any, protocol: Any) -> tuple[bytes, bool]:
         """The body, and whether it came chunked; raises ``TimeoutError`` past the deadline."""
-        headers = scope.headers
         declared = headers.get("content-length")
         if declared is None and "transfer-encoding" not in headers:
             return b"", False
         limit = self.limits.get(scope.path, self.default_limit)
-        deadline = _Deadline(self._loop, self._loop.time() + self.body_timeout)
-        if declared is not None:
-            if declared == "0" or not declared.isdigit() or int(declared) > limit:
-                return b"", False  # the application answers from the declared length (413)
-            return await deadline.wait(protocol()), False
-        return await self._read_chunked(protocol, limit, deadline), True
+        if declared is not None and (declared == "0" or not declared.isdigit() or int(declared) > limit):
+            return b"", False  # the application answers from the declared length (413)
+        read = _BodyRead(self._loop.time() + self.body_timeout)
+        self._reads.add(read)
+        try:
+            if declared is not None:
+                return await read.wait(protocol()), False
+            return await self._read_chunked(protocol, limit, read), True
+        finally:
+            self._reads.discard(read)
 
-    async def _read_chunked(self, protocol: Any, limit: int, deadline: _Deadline) -> bytes:
+    async def _read_chunked(self, protocol: Any, limit: int, read: _BodyRead) -> bytes:
         """Up to ``limit + 1`` bytes: enough for the application to see it is too large."""
         chunks: list[bytes] = []
         size = 0
         stream = protocol.__aiter__()
         while size <= limit:
             try:
-                chunk = await deadline.wait(stream.__anext__())
+                chunk = await read.wait(stream.__anext__())
             except StopAsyncIteration:
                 break
             chunks.append(chunk)
@@ -242,13 +261,12 @@ class BufferedWSGI:
 
     def _work(self) -> None:
         while (item := self._queue.get()) is not _STOP:
-            scope, body, dechunked, protocol, done = item
+            scope, headers, body, dechunked, protocol, done = item
             try:
-                answer = run_wsgi(self.app, wsgi_environ(scope, body, dechunked))
+                protocol.response_bytes(*run_wsgi(self.app, wsgi_environ(scope, body, dechunked, headers)))
             except Exception:
                 log.exception("the WSGI application failed on %s %s", scope.method, scope.path)
-                answer = (500, [], b"")
-            protocol.response_bytes(*answer)
+                protocol.response_bytes(500, [], b"")
             self._finished.append(done)
             if not self._wakeup_pending:
                 self._wakeup_pending = True
