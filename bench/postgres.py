@@ -112,7 +112,7 @@ def running_cluster() -> Iterator[Cluster]:
         )
         yield server
     finally:
-        with suppress(subprocess.CalledProcessError):
+        with suppress(subprocess.CalledProcessError, FileNotFoundError):  # already stopped
             server.thaw()
             server.stop()
         shutil.rmtree(root, ignore_errors=True)

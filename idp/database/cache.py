@@ -11,7 +11,8 @@ While a previous value exists, the database's troubles stay out of the requests'
   (a reload waiting on a hung database may take ``IDP_DATABASE_TIMEOUT`` and more).
 - **Stale while error**: a reload that fails (or gives up on a database that does not
   answer) keeps the previous value, logged, and is tried again ``ttl_setting`` seconds
-  later. ``/jwks`` keeps answering while the database is down.
+  later, in the background until one succeeds: only the request that met the failure
+  waited for it. ``/jwks`` keeps answering, at once, while the database is down.
 - **Apart from the request**: the reload runs in an application context of its own, so on
   its own database session: its failure leaves nothing half-done in the request's session
   (which then commits or rolls back only its own work), and a request that only reads
@@ -49,6 +50,7 @@ class TimedValue(Generic[T]):
         self._value: T | None = None
         self._loaded_at = 0.0  # when it was loaded, or last tried
         self._stored_at = 0.0  # when the value served was loaded
+        self._failing = False  # the last reload failed: the next ones run in the background
 
     def _fresh(self) -> bool:
         return (
@@ -59,23 +61,27 @@ class TimedValue(Generic[T]):
         if self._fresh():
             return self._value
         previous = self._value
+        app = current_app._get_current_object()
         if previous is None:
             with self._lock:  # nothing to serve meanwhile: wait for whoever loads
                 if self._value is None:
-                    self._store(self._load_apart(None))
+                    self._store(self._load_apart(app, None))
                 return self._value
         if not self._lock.acquire(blocking=False):
             return previous  # another thread is reloading
-        try:
-            if not self._fresh():
-                self._reload(previous)
-        finally:
+        if self._fresh():
             self._lock.release()
+        elif self._failing:  # no request waits on a database that just failed
+            threading.Thread(target=self._reload, args=(app, previous), daemon=True).start()
+        else:
+            self._reload(app, previous)
         return self._value
 
-    def _reload(self, previous: T) -> None:
+    def _reload(self, app, previous: T) -> None:
+        """Reload, keeping ``previous`` on failure; releases the lock the caller took."""
         try:
-            self._store(self._load_apart(previous))
+            self._store(self._load_apart(app, previous))
+            self._failing = False
         except Exception as error:
             log.warning(
                 "%s: reload failed (%s); still serving the value loaded %.0f s ago",
@@ -84,14 +90,17 @@ class TimedValue(Generic[T]):
                 time.monotonic() - self._stored_at,
             )
             self._loaded_at = time.monotonic()  # the next try, one period from now
+            self._failing = True
+        finally:
+            self._lock.release()
 
     def _store(self, value: T) -> None:
         self._value = value
         self._loaded_at = self._stored_at = time.monotonic()
 
-    def _load_apart(self, previous: T | None) -> T:
+    def _load_apart(self, app, previous: T | None) -> T:
         """``load`` in an application context of its own (its own database session)."""
-        with current_app._get_current_object().app_context():
+        with app.app_context():
             return self._load(previous)
 
     def invalidate(self) -> None:

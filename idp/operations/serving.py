@@ -11,11 +11,14 @@ which waits for the next headers) within ``IDP_HEADER_READ_TIMEOUT``.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 
 from flask import Flask
 
 from idp.operations.buffering import BufferedWSGI
+
+log = logging.getLogger(__name__)
 
 
 def app_factory() -> Flask:
@@ -27,7 +30,22 @@ def app_factory() -> Flask:
 
 def server_app(threads: int) -> BufferedWSGI:
     """What each Granian worker process serves: the application behind its body reader."""
-    return BufferedWSGI(app_factory(), threads)
+    app = app_factory()
+    warm_caches(app)
+    return BufferedWSGI(app, threads)
+
+
+def warm_caches(app: Flask) -> None:
+    """Load the key ring before the first request, so that ``/jwks`` has a copy to serve
+    from should the database fail before anything asked for it (:mod:`idp.database.cache`).
+    A database that is down now only delays that to the first request: the worker starts."""
+    from idp.signing import public_jwks
+
+    with app.app_context():
+        try:
+            public_jwks()
+        except Exception as error:
+            log.warning("key ring not loaded at start (%s): loaded at first use", type(error).__name__)
 
 
 def serve(host: str, port: int, workers: int, threads: int, header_read_timeout: int) -> None:

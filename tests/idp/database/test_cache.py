@@ -42,7 +42,41 @@ def test_a_failed_reload_keeps_serving_the_previous_value(app, config, caplog, m
         config["TTL"] = 0  # expired at every use from now on
         assert cache.get() == 1  # the reload failed
         assert "numbers: reload failed (Outage)" in caplog.text
-        assert cache.get() == 2  # tried again, the next period
+        assert _eventually(cache.get, 2)  # tried again, in the background
+
+
+def test_after_a_failure_no_request_waits_for_a_reload(app, config):
+    release = threading.Event()
+    loads = []
+
+    def load(previous):
+        loads.append(previous)
+        if len(loads) == 2:
+            raise Outage()
+        if len(loads) == 3:
+            release.wait(10)  # the database hangs
+        return len(loads)
+
+    cache = TimedValue(config, "TTL", load)
+    with app.app_context():
+        assert cache.get() == 1
+        config["TTL"] = 0
+        assert cache.get() == 1  # the second load failed (this request waited for it)
+        started = time.monotonic()
+        assert [cache.get() for _ in range(5)] == [1] * 5
+        assert time.monotonic() - started < 0.1  # the third load hangs in the background
+        release.set()
+        assert _eventually(lambda: cache.get() >= 3, True)  # back, loading in the request again
+    assert len(loads) >= 3
+
+
+def _eventually(get, expected, seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if get() == expected:
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def test_the_first_load_has_nothing_to_fall_back_on(app, config):
