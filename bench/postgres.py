@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from bench.servers import free_port
@@ -36,32 +37,89 @@ def _as_owner(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
+class Cluster:
+    """A running throwaway cluster, which a test can stop, start, freeze and thaw."""
+
+    def __init__(self, root: Path, port: int) -> None:
+        self.root = root
+        self.data = root / "data"
+        self.port = port
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/idp"
+
+    def _pg_ctl(self, *args: str) -> None:
+        subprocess.run(
+            _as_owner([_binary("pg_ctl"), "-D", str(self.data), *args]),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        self._pg_ctl("-o", options, "-w", "-l", str(self.root / "log"), "start")
+
+    def stop(self) -> None:
+        """``pg_ctl stop -m fast``: the server closes every connection and exits."""
+        self._pg_ctl("-m", "fast", "stop")
+
+    def processes(self) -> list[int]:
+        """The postmaster and its children (backends, background workers)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(
+            ["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        return [postmaster, *map(int, children)]
+
+    def freeze(self) -> None:
+        """SIGSTOP every process of the server: its kernel still accepts and acknowledges."""
+        for pid in self.processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in reversed(self.processes()):
+            os.kill(pid, signal.SIGCONT)
+
+
 @contextmanager
-def cluster() -> Iterator[str]:
-    """Start a cluster; yields an ``IDP_DATABASE_URL`` for its ``idp`` database."""
+def running_cluster() -> Iterator[Cluster]:
+    """Start a cluster with an ``idp`` database; removed afterwards."""
     root = Path(tempfile.mkdtemp(prefix="idp-bench-pg-"))
-    data = root / "data"
     if os.geteuid() == 0:
         entry = pwd.getpwnam("postgres")
         os.chown(root, entry.pw_uid, entry.pw_gid)
-    port = free_port()
+    server = Cluster(root, free_port())
     run = {"check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
-    subprocess.run(_as_owner([_binary("initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]), **run)
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
     subprocess.run(
-        _as_owner(
-            [_binary("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(root / "log"), "start"]
-        ),
-        **run,
+        _as_owner([_binary("initdb"), "-D", str(server.data), "-U", "postgres", "-A", "trust"]), **run
     )
+    server.start()
     try:
         subprocess.run(
             _as_owner(
-                ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-c", "CREATE DATABASE idp"]
+                [
+                    "psql",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(server.port),
+                    "-U",
+                    "postgres",
+                    "-c",
+                    "CREATE DATABASE idp",
+                ]
             ),
             **run,
         )
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/idp"
+        yield server
     finally:
-        subprocess.run(_as_owner([_binary("pg_ctl"), "-D", str(data), "-m", "fast", "stop"]), **run)
+        with suppress(subprocess.CalledProcessError, FileNotFoundError):  # already stopped
+            server.thaw()
+            server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def cluster() -> Iterator[str]:
+    """Start a cluster; yields an ``IDP_DATABASE_URL`` for its ``idp`` database."""
+    with running_cluster() as server:
+        yield server.url

@@ -23,7 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     config.load_config(app, overrides)
 
-    from idp import cli, database, errors, hotpath, security_headers
+    from idp import bodies, cli, database, errors, hotpath, security_headers
     from idp.extensions import babel, csrf, db, migrate
     from idp.i18n import current_language, select_locale
     from idp.oauth2 import init_oauth2
@@ -37,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     database.init_app(app)
+    bodies.init_app(app)
     init_oauth2(app)
     register_blueprints(app)
     errors.init_app(app)

@@ -47,6 +47,10 @@ DEFAULTS: dict[str, Any] = {
     "PAIRWISE_SALT": "",
     # Largest request body accepted, in bytes (oversized input gets 413).
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # idp serve: seconds a client has to send a request's headers (and how long an idle
+    # keep-alive connection is kept), then to send its body (408 and closed beyond).
+    "HEADER_READ_TIMEOUT": 10,
+    "BODY_READ_TIMEOUT": 10,
     # Sign-in throttling (idp.citizens.throttle): failures per window that hold one account
     # from one address, and one address; the account-wide count past which each failure
     # holds its (account, address) for a few seconds. Never a lock of the account itself.
@@ -63,6 +67,10 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     # eIDAS level (acr) reached by the local password sign-in.
     "LOCAL_LOGIN_ACR": "eidas1",
+    # Seconds the database may keep a request waiting: to connect, per statement (PostgreSQL's
+    # statement_timeout, SQLite's busy_timeout), per round trip to a server that does not
+    # answer at all (idp.database.bounds). Beyond: 503, after at most about twice this.
+    "DATABASE_TIMEOUT": 2,
     # Answer the machine endpoints (idp.oauth2.endpoints) in front of Flask (idp.hotpath).
     # false: Flask answers everything (same results, slower).
     "LEAN_ENDPOINTS": True,
@@ -111,7 +119,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     _fill_embedded_defaults(app)
     validate_config(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["DATABASE_URL"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["DATABASE_URL"], app.config["DATABASE_TIMEOUT"]
+    )
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = app.config["ISSUER"].startswith("https://")
@@ -188,6 +198,8 @@ def validate_config(config: dict[str, Any]) -> None:
     for key in BOOL_SETTINGS:
         if not isinstance(config[key], bool):
             raise ConfigurationError(f"IDP_{key} must be true or false")
+    if config["HEADER_READ_TIMEOUT"] > 60:
+        raise ConfigurationError("IDP_HEADER_READ_TIMEOUT must be at most 60 seconds (Granian's limit)")
     if config["AUTHORIZATION_CODE_LIFETIME"] > 600:
         raise ConfigurationError("IDP_AUTHORIZATION_CODE_LIFETIME above 600 s is unsafe (RFC 6749 §4.1.2)")
     if len(str(config["SECRET_KEY"])) < 32:
@@ -225,8 +237,25 @@ def check_rate_limit_settings(config: dict[str, Any]) -> None:
         raise ConfigurationError("IDP_REDIS_URL needs the redis package: pip install 'idp[redis]'")
 
 
-def engine_options(url: str) -> dict[str, Any]:
-    """Connection settings: SQLite waits on locks instead of failing; PostgreSQL pools."""
+def engine_options(url: str, timeout: int) -> dict[str, Any]:
+    """Connection settings, each wait bounded by ``timeout`` seconds (:mod:`idp.database.bounds`).
+
+    SQLite waits that long on a lock, then fails. PostgreSQL pools; a connection is pinged
+    at checkout (a restarted server costs no request), and waiting for a free one is
+    bounded too.
+    """
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+        return {"connect_args": {"timeout": timeout, "check_same_thread": False}}
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 10,
+        "pool_timeout": timeout,
+    }
+    if url.startswith("postgresql"):
+        # libpq: connect_timeout has a floor of 2 s; statement_timeout is the server's own.
+        options["connect_args"] = {
+            "connect_timeout": max(2, timeout),
+            "options": f"-c statement_timeout={timeout * 1000}",
+        }
+    return options

@@ -65,12 +65,18 @@ def refused_value() -> JSONError:
     return JSONError(400, "invalid_request", "a value is malformed or too long")
 
 
-def database_error(error: Exception) -> JSONError:
-    """A database error as an answer: a refused value is a 400, anything else a 503."""
+def database_error(error: DBAPIError) -> JSONError:
+    """What a failed database statement answers, in both adapters (Flask and the lean path).
+
+    A value the database refuses (:func:`idp.database.is_data_error`) is the request's
+    fault, 400. An outage (unreachable, locked, read-only, too slow:
+    :mod:`idp.database.bounds`) is :func:`unavailable`. Only type names are logged: a
+    statement's text or parameters may carry a token.
+    """
     if is_data_error(error):
         log.warning("database refused a value: %s", type(error).__name__)
         return refused_value()
-    log.error("database unavailable: %s", type(error).__name__)
+    log.error("database unavailable: %s (%s)", type(error).__name__, type(error.orig).__name__)
     return unavailable()
 
 

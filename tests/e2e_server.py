@@ -39,6 +39,7 @@ class LiveServer:
     process: subprocess.Popen | None = None
     log_path: Path | None = None
     extra: dict = field(default_factory=dict)
+    command: list[str] = field(default_factory=list)
 
     def idp(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run the ``idp`` CLI against this server's database and configuration."""
@@ -50,6 +51,22 @@ class LiveServer:
     def idp_json(self, *args: str) -> dict:
         return json.loads(self.idp(*args).stdout)
 
+    def start(self) -> None:
+        """Run ``idp serve`` (again: the same port and settings) until ``/jwks`` answers."""
+        log = self.log_path.open("a")
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"idp serve exited:\n{self.log_path.read_text()}")
+            try:
+                if requests.get(self.url + "/jwks", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError(f"idp serve did not start:\n{self.log_path.read_text()}")
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
@@ -60,6 +77,15 @@ class LiveServer:
                 self.process.wait(timeout=5)
 
 
+#: Run ``idp serve`` as root without root's power to ignore file modes, so that a test can
+#: make the database read-only with ``chmod`` (the CLI commands keep running as root).
+NO_DAC_OVERRIDE = [
+    "setpriv",
+    "--inh-caps=-dac_override,-dac_read_search",
+    "--bounding-set=-dac_override,-dac_read_search",
+]
+
+
 def start_server(
     tmp_path: Path,
     *,
@@ -68,9 +94,11 @@ def start_server(
     seed: bool = True,
     seed_options: tuple[str, ...] = (),
     issuer_host: str = "127.0.0.1",
+    prefix: list[str] | None = None,
 ) -> LiveServer:
     """``seed_options`` are passed to ``idp seed-demo``. ``issuer_host`` ``localhost`` gives a
-    second server its own cookies: a browser keeps cookies per host name, whatever the port."""
+    second server its own cookies: a browser keeps cookies per host name, whatever the port.
+    ``prefix``: a command that runs ``idp serve`` (:data:`NO_DAC_OVERRIDE`)."""
     port = free_port()
     url = f"http://{issuer_host}:{port}"
     server_env = {
@@ -80,25 +108,13 @@ def start_server(
         "PYTHONUNBUFFERED": "1",
     }
     server_env.update(env or {})
-    server = LiveServer(url=url, env=server_env, log_path=tmp_path / "server.log")
+    serve = [IDP, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    server = LiveServer(
+        url=url, env=server_env, log_path=tmp_path / "server.log", command=[*(prefix or []), *serve]
+    )
     server.idp("db", "upgrade")
     if seed:
         server.idp("seed-demo", *seed_options)
-    log = server.log_path.open("w")
-    server.process = subprocess.Popen(
-        [IDP, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        env=server_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise AssertionError(f"idp serve exited:\n{server.log_path.read_text()}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/jwks", timeout=1).status_code == 200:
-                return server
-        except requests.RequestException:
-            time.sleep(0.2)
-    server.stop()
-    raise AssertionError(f"idp serve did not start:\n{server.log_path.read_text()}")
+    server.log_path.write_text("")
+    server.start()
+    return server

@@ -1,4 +1,4 @@
-"""Database wiring: SQLite pragmas, embedded auto-migration, and 503 on outages."""
+"""Database wiring: bounded waits (:mod:`.bounds`), migrations, the request's session."""
 
 from __future__ import annotations
 
@@ -9,34 +9,22 @@ from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from idp.database import bounds, outages
 from idp.extensions import db
 
 MIGRATIONS_DIR = str(Path(__file__).parents[1] / "migrations")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Per-connection settings (https://sqlite.org/pragma.html).
-
-    WAL lets readers run beside one writer; NORMAL sync is safe with WAL (a power loss may
-    drop the last commits, never corrupt). Temporary tables stay in memory. No memory map
-    (``mmap_size``): every page of the file that a worker touched would count in its RSS,
-    which would then grow with the token table (``bench/``); SQLite's page cache is
-    bounded instead.
-    """
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.close()
-
-
 def init_app(app: Flask) -> None:
-    if app.config["DATABASE_URL"].startswith("sqlite"):
-        with app.app_context():
-            engine: Engine = db.engine
-            event.listen(engine, "connect", _sqlite_pragmas)
+    """Bound every wait on the database (:mod:`.bounds`); drop what an outage broke (:mod:`.outages`)."""
+    timeout = app.config["DATABASE_TIMEOUT"]
+    with app.app_context():
+        engine: Engine = db.engine
+    outages.drop_broken_connections(engine)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", bounds.sqlite_pragmas(timeout))
+    elif engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        bounds.bound_postgres(engine, timeout)
 
 
 def upgrade_schema(app: Flask) -> None:

@@ -14,7 +14,10 @@ checkout's ping and the return's ``ROLLBACK`` (two round trips per request on Po
 These reads never see a request's own uncommitted writes, so only rows that the request
 does not write go through here. A driver error drops the connection; a held connection
 that fails is replaced and the statement tried once more (the SELECT has no effect), so a
-database restart costs no request.
+database restart costs no request. Not after a database that did not answer in time
+(:class:`~idp.database.bounds.DeadlineExpired`): trying again would wait as long again.
+Errors reach the caller as SQLAlchemy's (:class:`~sqlalchemy.exc.DBAPIError`), like the
+ORM's, so that one handler answers them (503).
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.selectable import SelectBase
 
+from idp.database.bounds import DeadlineExpired
 from idp.extensions import db, per_app
 
 
@@ -101,13 +106,21 @@ class ThreadConnections:
     def first(self, statement: SelectBase, values: Mapping[str, Any]) -> Any:
         """The first row, with named and processed columns like SQLAlchemy's ``Row``."""
         compiled = self._statements.get(statement, values)
+        driver_error = self._statements.engine.dialect.loaded_dbapi.Error
         held = getattr(self._local, "connection", None)
-        if held is not None:
-            try:
-                return self._run(held, compiled, values)
-            except self._statements.engine.dialect.loaded_dbapi.Error:
-                pass  # dropped: the database restarted, or the connection went stale
-        return self._run(self._connect(), compiled, values)
+        try:
+            if held is not None:
+                try:
+                    return self._run(held, compiled, values)
+                except driver_error as error:
+                    if isinstance(error, DeadlineExpired):
+                        raise
+                    # dropped: the database restarted, or the connection went stale
+            return self._run(self._connect(), compiled, values)
+        except driver_error as error:
+            raise DBAPIError.instance(
+                compiled.sql, None, error, driver_error, dialect=self._statements.engine.dialect
+            ) from error
 
     def _run(self, connection, compiled: CompiledStatement, values: Mapping[str, Any]) -> Any:
         try:

@@ -14,6 +14,7 @@ import logging
 from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
+from idp.bodies import allow_larger_bodies
 from idp.datapass.service import receive_delivery
 from idp.datapass.signature import SIGNATURE_HEADER, is_valid_signature
 from idp.extensions import csrf
@@ -29,9 +30,9 @@ ENVIRONMENT_HEADER = "X-App-Environment"
 MAX_DELIVERY_BYTES = 2 * 1024 * 1024
 
 
-@bp.before_request
-def allow_large_deliveries() -> None:
-    request.max_content_length = MAX_DELIVERY_BYTES
+@bp.record_once
+def allow_large_deliveries(state) -> None:
+    allow_larger_bodies(state.app, "/webhooks/datapass", MAX_DELIVERY_BYTES)
 
 
 @bp.post("/webhooks/datapass")

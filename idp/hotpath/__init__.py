@@ -25,9 +25,9 @@ from http import HTTPStatus
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
 
+from idp.bodies import body_limit
 from idp.database import rollback_request
 from idp.errors import database_error, unexpected
-from idp.extensions import db
 from idp.hotpath.request import oauth_request
 from idp.oauth2.endpoints import MACHINE_ENDPOINTS
 from idp.oauth2.http import EndpointResponse, JSONError, dispatch, error_response
@@ -46,35 +46,32 @@ class LeanPath:
     def __init__(self, app: Flask, flask_wsgi_app: Callable) -> None:
         self.app = app
         self.flask_wsgi_app = flask_wsgi_app
+        #: (method, path) → (endpoint function, largest body accepted there: idp.bodies)
         self.routes = {
-            (method, endpoint.path): endpoint.answer
+            (method, endpoint.path): (endpoint.answer, body_limit(app, endpoint.path))
             for endpoint in MACHINE_ENDPOINTS
             for method in endpoint.methods
         }
         self.security_headers = security_headers(app.config["SESSION_COOKIE_SECURE"])
         self.issuer = app.config["ISSUER"]
-        self.max_content_length = app.config["MAX_CONTENT_LENGTH"]
-        with app.app_context():
-            #: The driver's errors (hot reads on raw cursors) and SQLAlchemy's (the ORM).
-            self.database_errors = (db.engine.dialect.loaded_dbapi.Error, DBAPIError)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        answer = self.routes.get((environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
-        if answer is None:
+        route = self.routes.get((environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
+        if route is None:
             return self.flask_wsgi_app(environ, start_response)
-        response = self._answer(answer, environ)
+        response = self._answer(*route, environ)
         length = ("Content-Length", str(len(response.body)))
         start_response(status_line(response.status), [*response.headers, length, *self.security_headers])
         return [response.body]
 
-    def _answer(self, answer: Callable, environ: dict) -> EndpointResponse:
+    def _answer(self, answer: Callable, max_content_length: int, environ: dict) -> EndpointResponse:
         with self.app.app_context():
             try:
-                request = oauth_request(environ, self.issuer, self.max_content_length)
+                request = oauth_request(environ, self.issuer, max_content_length)
                 return dispatch(answer, request)
             except JSONError as error:
                 return error_response(error)
-            except self.database_errors as error:
+            except DBAPIError as error:  # the ORM's, and the hot reads' (idp.database.reads)
                 rollback_request()
                 return error_response(database_error(error))
             except Exception:

@@ -33,7 +33,13 @@ def serve_command(host: str, port: int, workers: int | None, threads: int | None
         prepare_embedded(current_app._get_current_object())
     except keys.KeyManagementError as error:
         raise click.ClickException(str(error)) from error
-    serving.serve(host, port, workers or serving.default_workers(), threads or serving.DEFAULT_THREADS)
+    serving.serve(
+        host,
+        port,
+        workers or serving.default_workers(),
+        threads or serving.DEFAULT_THREADS,
+        current_app.config["HEADER_READ_TIMEOUT"],
+    )
 
 
 @click.command("purge-expired")

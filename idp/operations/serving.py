@@ -1,34 +1,70 @@
-"""``idp serve``: the production WSGI server (Granian), with several worker processes."""
+"""``idp serve``: the production server (Granian), with several worker processes.
+
+The WSGI application is served through Granian's RSGI interface by
+:class:`~idp.operations.buffering.BufferedWSGI`, which reads each body on the event loop,
+within ``IDP_BODY_READ_TIMEOUT``, before a thread runs the application: Granian's own WSGI
+interface has no deadline on the body, and a few slow clients held every thread.
+Granian bounds the rest: the headers of each request (and an idle keep-alive connection,
+which waits for the next headers) within ``IDP_HEADER_READ_TIMEOUT``.
+"""
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 
 from flask import Flask
 
+from idp.operations.buffering import BufferedWSGI
+
+log = logging.getLogger(__name__)
+
 
 def app_factory() -> Flask:
-    """Entry point imported by each Granian worker (configuration comes from IDP_*)."""
+    """The Flask application, as each worker builds it (configuration comes from IDP_*)."""
     from idp import create_app
 
     return create_app()
 
 
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+def server_app(threads: int) -> BufferedWSGI:
+    """What each Granian worker process serves: the application behind its body reader."""
+    app = app_factory()
+    warm_caches(app)
+    return BufferedWSGI(app, threads)
+
+
+def warm_caches(app: Flask) -> None:
+    """Load the key ring before the first request, so that ``/jwks`` has a copy to serve
+    from should the database fail before anything asked for it (:mod:`idp.database.cache`).
+    A database that is down now only delays that to the first request: the worker starts."""
+    from idp.signing import public_jwks
+
+    with app.app_context():
+        try:
+            public_jwks()
+        except Exception as error:
+            log.warning("key ring not loaded at start (%s): loaded at first use", type(error).__name__)
+
+
+def serve(host: str, port: int, workers: int, threads: int, header_read_timeout: int) -> None:
+    """Serve until interrupted; ``header_read_timeout`` in seconds."""
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     Granian(
-        "idp.operations.serving:app_factory",
+        "idp.operations.serving:server_app",
         address=host,
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.RSGI,
         workers=workers,
-        blocking_threads=threads,
-        factory=True,
+        http1_settings=HTTP1Settings(header_read_timeout=header_read_timeout * 1000),
+        websockets=False,
         log_access=False,
         respawn_failed_workers=True,
-    ).serve()
+    ).serve(target_loader=functools.partial(server_app, threads), wrap_loader=False)
 
 
 #: Python threads per worker. Measured with bench/ (wrk, 2 cores): 8 threads per worker cost

@@ -22,6 +22,8 @@ from idp.hotpath import LeanPath
         ({"SMTP_PORT": 0}, "IDP_SMTP_PORT"),
         ({"SMTP_TIMEOUT": "slow"}, "IDP_SMTP_TIMEOUT must be an integer"),
         ({"CONNECTION_HISTORY_DAYS": 0}, "IDP_CONNECTION_HISTORY_DAYS"),
+        ({"BODY_READ_TIMEOUT": 0}, "IDP_BODY_READ_TIMEOUT must be positive"),
+        ({"HEADER_READ_TIMEOUT": 61}, "IDP_HEADER_READ_TIMEOUT must be at most 60 seconds"),
     ],
 )
 def test_bad_settings_fail_at_boot(tmp_path, override, named):
