@@ -24,6 +24,8 @@ from idp.registry.transfer import (
 )
 from tests import databases
 
+pytest_plugins = ["tests.measurements"]
+
 
 @pytest.fixture
 def app_settings() -> dict:

@@ -39,10 +39,11 @@ def _timed(call) -> tuple[requests.Response, float]:
     return response, time.monotonic() - started
 
 
-def _assert_unavailable(response: requests.Response, seconds: float) -> None:
+def _assert_unavailable(response: requests.Response, seconds: float) -> float:
     assert (response.status_code, response.json()["error"]) == (503, "temporarily_unavailable")
     assert response.headers["Retry-After"] == "5"
     assert seconds < WITHIN
+    return seconds
 
 
 class Calls:
@@ -90,7 +91,7 @@ class Calls:
 @pytest.mark.postgres
 @pytest.mark.skipif(not postgres.available(), reason="PostgreSQL is not installed")
 @pytest.mark.parametrize("fault", ["stopped", "frozen"])
-def test_postgres_stopped_or_frozen(tmp_path, fault):
+def test_postgres_stopped_or_frozen(tmp_path, fault, measure):
     with postgres.running_cluster() as cluster:
         server = start_server(
             tmp_path,
@@ -103,7 +104,7 @@ def test_postgres_stopped_or_frozen(tmp_path, fault):
             down, up = (cluster.stop, cluster.start) if fault == "stopped" else (cluster.freeze, cluster.thaw)
             down()
             try:
-                _assert_unavailable(*_timed(calls.token))
+                measure("503 after (s)", round(_assert_unavailable(*_timed(calls.token)), 2))
                 time.sleep(CACHE_SECONDS)
                 answers = [_timed(calls.jwks) for _ in range(4)]  # a refresh meets the outage
                 assert [(response.status_code, response.json()) for response, _ in answers] == [
@@ -113,29 +114,29 @@ def test_postgres_stopped_or_frozen(tmp_path, fault):
                 _assert_unavailable(*_timed(calls.token))
             finally:
                 up()
-            calls.recovers(calls.token)
+            measure("recovered, no restart, after (s)", round(calls.recovers(calls.token), 2))
         finally:
             server.stop()
 
 
-def test_sqlite_locked(tmp_path):
+def test_sqlite_locked(tmp_path, measure):
     server = start_server(tmp_path, workers=2)
     try:
         calls = Calls(server)
         writer = sqlite3.connect(Path(server.env["IDP_INSTANCE_PATH"]) / "idp.sqlite3")
         writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         try:
-            _assert_unavailable(*_timed(calls.revoke))
+            measure("503 after (s)", round(_assert_unavailable(*_timed(calls.revoke)), 2))
             assert calls.token().status_code == 200  # reads go on
         finally:
             writer.rollback()
             writer.close()
-        calls.recovers(calls.revoke)
+        measure("recovered, no restart, after (s)", round(calls.recovers(calls.revoke), 2))
     finally:
         server.stop()
 
 
-def test_sqlite_read_only_then_writable(tmp_path):
+def test_sqlite_read_only_then_writable(tmp_path, measure):
     """Writes are refused while the file is read-only, and work again once it is writable.
 
     A connection opened while the file is read-only stays read-only. To have some for sure,
@@ -164,11 +165,11 @@ def test_sqlite_read_only_then_writable(tmp_path):
                 time.sleep(0.1)
             assert worker not in worker_pids(server.process.pid)
             assert calls.token().status_code == 200  # reads go on
-            _assert_unavailable(*_timed(calls.revoke))
+            measure("503 after (s)", round(_assert_unavailable(*_timed(calls.revoke)), 2))
             assert calls.jwks().status_code == 200
         finally:
             read_only(False)
-        calls.recovers(calls.revoke)  # no restart
+        measure("recovered, no restart, after (s)", round(calls.recovers(calls.revoke), 2))
 
         # Read-only under a running server: any write on a connection opened meanwhile is
         # refused (503, at once), and none stays refused afterwards.

@@ -63,7 +63,7 @@ def _timed(call) -> tuple[requests.Response, float]:
     return response, time.monotonic() - started
 
 
-def test_slow_bodies_neither_hold_the_server_nor_last(server):
+def test_slow_bodies_neither_hold_the_server_nor_last(server, measure):
     service = server.idp_json(
         "clients", "create", "--name", "fs", "--allowed-scopes", "dgfip_statistiques", "--json"
     )
@@ -89,6 +89,9 @@ def test_slow_bodies_neither_hold_the_server_nor_last(server):
             "/login": 200,
         }
         assert {path: seconds < 1 for path, (_, seconds) in answers.items()} == dict.fromkeys(answers, True)
+        measure("slow-body connections held", SLOW_CLIENTS)
+        for path, (_, seconds) in answers.items():
+            measure(f"{path} answered meanwhile in (s)", round(seconds, 3))
 
         received = [_read_until_closed(sock) for sock in slow]
         cut_off_after = time.monotonic() - opened
@@ -98,6 +101,7 @@ def test_slow_bodies_neither_hold_the_server_nor_last(server):
     assert {answer.split(b"\r\n", 1)[0] for answer in received} == {b"HTTP/1.1 408 Request Timeout"}
     assert b'"error": "invalid_request"' in received[0] or b'"error":"invalid_request"' in received[0]
     assert BODY_READ_TIMEOUT <= cut_off_after < BODY_READ_TIMEOUT + 5
+    measure("slow clients cut off with 408 after (s)", round(cut_off_after, 1))
 
 
 def test_a_body_trickled_byte_by_byte_is_cut_off_too(tmp_path):
