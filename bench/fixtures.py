@@ -107,6 +107,29 @@ def _csrf(html: str) -> str:
     return match.group(1)
 
 
+def flow_requests(client_id: str) -> tuple[str, str]:
+    """The service provider's PKCE authorization request (path and query), and its token
+    request's form body but the code, which each flow appends."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    authorize_path = "/authorize?" + urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": FLOW_REDIRECT_URI,
+            "scope": FLOW_SCOPE,
+            "state": "bench-state",
+            "nonce": secrets.token_urlsafe(24),  # FranceConnect requires 22 characters or more
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    token_body = urlencode(
+        {"grant_type": "authorization_code", "redirect_uri": FLOW_REDIRECT_URI, "code_verifier": verifier}
+    )
+    return authorize_path, token_body
+
+
 def prepare_flow(server: IdpServer) -> FlowSetup:
     """Create the service provider, then sign in and consent once through the pages."""
     client = server.idp_json(
@@ -122,20 +145,7 @@ def prepare_flow(server: IdpServer) -> FlowSetup:
         FLOW_SCOPE,
         "--json",
     )
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    authorize_path = "/authorize?" + urlencode(
-        {
-            "response_type": "code",
-            "client_id": client["client_id"],
-            "redirect_uri": FLOW_REDIRECT_URI,
-            "scope": FLOW_SCOPE,
-            "state": "bench-state",
-            "nonce": secrets.token_urlsafe(24),  # FranceConnect requires 22 characters or more
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        }
-    )
+    authorize_path, token_body = flow_requests(client["client_id"])
     browser = requests.Session()
     page = browser.get(server.url + authorize_path, timeout=10)  # follows to the sign-in page
     page = browser.post(
@@ -153,9 +163,6 @@ def prepare_flow(server: IdpServer) -> FlowSetup:
     if "code" not in parse_qs(urlsplit(final.headers.get("Location", "")).query):
         raise RuntimeError(f"consented authorize did not return a code: {final.status_code}")
     cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
-    token_body = urlencode(
-        {"grant_type": "authorization_code", "redirect_uri": FLOW_REDIRECT_URI, "code_verifier": verifier}
-    )
     return FlowSetup(authorize_path, cookie, basic(client["client_id"], client["client_secret"]), token_body)
 
 

@@ -1,6 +1,10 @@
-"""``python -m bench.profile [token|introspect|checktoken|jwks] [-n N]``: where a hot path
-spends its time, in process (the WSGI application called directly, no server, no network),
-with cProfile.
+"""``python -m bench.profile [token|introspect|checktoken|jwks|flow] [-n N]``: where a hot
+path spends its time, in process (the WSGI application called directly, no server, no
+network), with cProfile, and how many SQL statements each request (or flow) runs.
+
+``flow`` is the citizen's code flow as ``bench`` drives it (:mod:`bench.fixtures`): a
+citizen signed in and consented once through the pages, then per flow ``GET /authorize``
+(302 with a code), ``POST /token`` and ``GET /userinfo``.
 
 The server adds Granian's own cost on top; this isolates the application's.
 """
@@ -12,16 +16,20 @@ import cProfile
 import io
 import json
 import pstats
+import re
 import tempfile
 import time
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+from sqlalchemy import event
 from werkzeug.test import EnvironBuilder
 
-from bench.fixtures import basic
+from bench.fixtures import CITIZEN, FLOW_REDIRECT_URI, FLOW_SCOPE, basic, flow_requests
 from idp import create_app
+from idp.citizens.users import create_user
 from idp.clients.admin import ClientSettings, create_client
-from idp.demo.seed import MACHINE_SCOPES
+from idp.demo.seed import DEMO_CITIZENS, MACHINE_SCOPES
+from idp.extensions import db
 from idp.operations.embedded import prepare_embedded
 from idp.registry.transfer import import_registry_file
 
@@ -36,14 +44,56 @@ class WsgiCall:
 
     def __call__(self) -> str:
         environ = dict(self.environ, **{"wsgi.input": io.BytesIO(self.body)})
-        status = []
-        chunks = self.app(environ, lambda line, _headers, _exc=None: status.append(line))
+        started = []
+        chunks = self.app(environ, lambda line, headers, _exc=None: started.append((line, headers)))
         self.last_body = b"".join(chunks)
         getattr(chunks, "close", lambda: None)()
-        return status[0]
+        status, self.last_headers = started[0]
+        return status
 
 
-def _requests(app, key: str, service: tuple[str, str], provider: tuple[str, str]) -> WsgiCall:
+class Flow:
+    """The citizen's code flow, three WSGI calls; "200 OK" when all three answered as they
+    should. The sign-in and consent happen once, through the pages (Flask's test client)."""
+
+    def __init__(self, app, service: tuple[str, str]) -> None:
+        self.app = app
+        self.authorize_path, self.token_body = flow_requests(service[0])
+        browser = app.test_client()
+        page = browser.get(self.authorize_path, follow_redirects=True)
+        page = browser.post(
+            page.request.path,
+            data={"csrf_token": _csrf(page), "username": CITIZEN[0], "password": CITIZEN[1]},
+            follow_redirects=True,
+        )
+        page = browser.post(page.request.full_path, data={"csrf_token": _csrf(page), "decision": "accept"})
+        page = browser.get(page.headers["Location"])  # back to /authorize, now consented
+        if not page.headers.get("Location", "").startswith(FLOW_REDIRECT_URI):
+            raise RuntimeError(f"consent did not return to the service: {page.status}")
+        cookie = "; ".join(f"{item.key}={item.value}" for item in browser._cookies.values())
+        self.authorize = WsgiCall(app, "GET", self.authorize_path, headers={"Cookie": cookie})
+        self.authorization = basic(*service)
+
+    def __call__(self) -> str:
+        if self.authorize() != "302 FOUND":
+            return "authorize: " + self.authorize.last_body.decode()[:200]
+        location = dict(self.authorize.last_headers)["Location"]
+        code = parse_qs(urlsplit(location).query)["code"][0]
+        form = {"Authorization": self.authorization, "Content-Type": "application/x-www-form-urlencoded"}
+        token = WsgiCall(self.app, "POST", "/token", self.token_body + "&code=" + code, form)
+        if token() != "200 OK":
+            return "token: " + token.last_body.decode()[:200]
+        bearer = {"Authorization": "Bearer " + json.loads(token.last_body)["access_token"]}
+        return WsgiCall(self.app, "GET", "/userinfo", headers=bearer)()
+
+
+def _csrf(page) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def _requests(app, key: str, service: tuple[str, str], provider: tuple[str, str]):
+    if key == "flow":
+        return Flow(app, service)
     form = "application/x-www-form-urlencoded"
     token_body = urlencode({"grant_type": "client_credentials", "scope": "dgfip_statistiques"})
     get_token = WsgiCall(
@@ -64,7 +114,7 @@ def _requests(app, key: str, service: tuple[str, str], provider: tuple[str, str]
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("workload", choices=["token", "introspect", "checktoken", "jwks"])
+    parser.add_argument("workload", choices=["token", "introspect", "checktoken", "jwks", "flow"])
     parser.add_argument("-n", type=int, default=2000)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"])
@@ -75,11 +125,13 @@ def main() -> None:
         with app.app_context():
             import_registry_file()
             import_registry_file(MACHINE_SCOPES)
+            create_user(password=CITIZEN[1], **DEMO_CITIZENS[0])
             service, secret = create_client(
                 ClientSettings(
                     name="fs",
                     auth_method="client_secret_basic",
-                    operator_scope_override=["dgfip_statistiques"],
+                    redirect_uris=[FLOW_REDIRECT_URI],
+                    operator_scope_override=["dgfip_statistiques", *FLOW_SCOPE.split()],
                 )
             )
             provider, provider_secret = create_client(
@@ -88,7 +140,9 @@ def main() -> None:
             ids = (service.client_id, secret), (provider.client_id, provider_secret)
         send = _requests(app, args.workload, *ids)
         for _ in range(200):
-            assert send() == "200 OK"
+            answer = send()
+            assert answer == "200 OK", answer
+        statements = _count_statements(app, send)
         cpu_started = time.process_time()
         for _ in range(args.n):
             send()
@@ -98,9 +152,36 @@ def main() -> None:
         for _ in range(args.n):
             send()
         profiler.disable()
-    print(f"{args.workload}: {cpu * 1e6 / args.n:,.0f} µs of CPU per request (WSGI call, one thread)")
+    unit = "flow" if args.workload == "flow" else "request"
+    print(f"{args.workload}: {cpu * 1e6 / args.n:,.0f} µs of CPU per {unit} (WSGI calls, one thread)")
+    print(f"{args.workload}: {statements:g} SQL statements per {unit}")
     pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
+
+def _count_statements(app, send, times: int = 50) -> float:
+    """SQL statements per call of ``send`` (caches warm), as SQLite runs them: its trace
+    callback sees every statement, the lean path's raw ones and ``BEGIN``/``COMMIT``
+    included, where SQLAlchemy's events would miss the former."""
+    statements: list[str] = []
+
+    def on_checkout(dbapi_connection, _record, _proxy) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+
+    def on_checkin(dbapi_connection, _record) -> None:
+        dbapi_connection.set_trace_callback(None)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkout", on_checkout)
+    event.listen(engine, "checkin", on_checkin)
+    app.extensions.pop("idp_thread_connections", None)  # the lean path's: opened again, traced
+    try:
+        for _ in range(times):
+            send()
+    finally:
+        event.remove(engine, "checkout", on_checkout)
+        event.remove(engine, "checkin", on_checkin)
+    return len(statements) / times
 
 if __name__ == "__main__":
     main()

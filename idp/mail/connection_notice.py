@@ -8,6 +8,7 @@ the history is. As there, one alert per service per sign-in (``sentNotifications
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app, session
@@ -21,6 +22,12 @@ log = logging.getLogger(__name__)
 
 #: The services alerted in this sign-in (the cookie session; a new sign-in clears it).
 NOTIFIED_KEY = "notified_services"
+
+
+@dataclass(frozen=True)
+class Alert:
+    message: EmailMessage
+    client_id: str  # the service alerted about
 
 TEXT = """\
 Bonjour {name},
@@ -66,19 +73,31 @@ def connection_notice(event: ConnectionEvent, user: User) -> EmailMessage:
     return message
 
 
-def alert(event: ConnectionEvent, user: User) -> bool:
-    """Queue the alert unless this sign-in already alerted this service, or the citizen has
-    no address; whether it was queued."""
-    notified = session.get(NOTIFIED_KEY)
-    notified = notified if isinstance(notified, list) else []
-    if not user.email or event.client_id in notified:
-        return False
+def compose_alert(event: ConnectionEvent, user: User) -> Alert | None:
+    """The alert to send once the connection is stored, or None: mail is not configured
+    (nothing is composed, the code flow's path stays short), this sign-in already alerted
+    this service, or the citizen has no usable address. Composed while ``event`` and
+    ``user`` are still loaded, before the transaction that stores them commits."""
+    if not outbox.enabled() or not user.email or event.client_id in _notified():
+        return None
     try:
         message = connection_notice(event, user)
     except ValueError:  # the alert is dropped, the sign-in goes on; the log names no address
         log.warning("connection alert not composed: the address on file cannot be a header")
+        return None
+    return Alert(message, event.client_id)
+
+
+def send_alert(alert: Alert | None) -> bool:
+    """Queue what :func:`compose_alert` made; whether it was queued."""
+    if alert is None:
         return False
-    queued = outbox.send(message)
+    queued = outbox.send(alert.message)
     if queued:
-        session[NOTIFIED_KEY] = [*notified, event.client_id]
+        session[NOTIFIED_KEY] = [*_notified(), alert.client_id]
     return queued
+
+
+def _notified() -> list:
+    notified = session.get(NOTIFIED_KEY)
+    return notified if isinstance(notified, list) else []

@@ -100,9 +100,14 @@ def _outbox(app: Flask) -> Outbox:
     return Outbox(app.config)
 
 
+def enabled() -> bool:
+    """Whether mail is configured (``IDP_SMTP_HOST``)."""
+    return bool(current_app.config["SMTP_HOST"])
+
+
 def send(message: EmailMessage) -> bool:
-    """Queue ``message`` when mail is configured (``IDP_SMTP_HOST``); False otherwise."""
-    if not current_app.config["SMTP_HOST"]:
+    """Queue ``message`` when mail is configured; False otherwise."""
+    if not enabled():
         return False
     return outbox().send(message)
 

@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from idp.citizens.history import record_connection
 from idp.extensions import db
-from idp.mail.connection_notice import alert
+from idp.mail.connection_notice import compose_alert, send_alert
 from idp.models import AuthorizationCode, Consent, RefreshToken, utcnow
 from idp.oauth2 import tokens
 from idp.oauth2.client_auth import CONFIDENTIAL_METHODS, METHODS_BY_ENDPOINT
@@ -111,8 +111,9 @@ class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
             )
         )
         connection = record_connection(request.client, interaction.login, request.scope)
+        notice = compose_alert(connection, request.user)
         db.session.commit()
-        alert(connection, request.user)
+        send_alert(notice)
 
     def query_authorization_code(self, code, client):
         """Single use, enforced atomically across workers (RFC 6749 §4.1.2).
