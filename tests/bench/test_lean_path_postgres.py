@@ -29,15 +29,13 @@ def basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-@pytest.fixture(scope="module")
-def database_url():
-    with postgres.cluster() as url:
-        yield url
-
-
 @pytest.fixture
-def app(tmp_path, database_url):
-    application = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": database_url, "TESTING": True})
+def app(tmp_path, postgres_empty_database):
+    """Its own app on an empty database of the session's cluster (the shared ``app`` fixture's
+    PostgreSQL leg copies a template; this one migrates and seeds as an operator would)."""
+    application = create_app(
+        {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_empty_database, "TESTING": True}
+    )
     database.upgrade_schema(application)
     prepare_embedded(application)
     with application.app_context():
