@@ -1,13 +1,12 @@
 """Authorization codes and what revocation needs of issued tokens (never the tokens)."""
 
 import sqlalchemy as sa
-from authlib.oauth2.rfc6749 import AuthorizationCodeMixin
 
 from idp.extensions import db
 from idp.models.base import UTCDateTime, utcnow
 
 
-class AuthorizationCode(db.Model, AuthorizationCodeMixin):
+class AuthorizationCode(db.Model):
     """RFC 6749 §4.1.2: single use, short-lived, bound to client and redirect URI."""
 
     __tablename__ = "authorization_codes"
@@ -31,26 +30,6 @@ class AuthorizationCode(db.Model, AuthorizationCodeMixin):
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     expires_at = sa.Column(UTCDateTime, nullable=False)
     used_at = sa.Column(UTCDateTime)
-
-    user = db.relationship("User", lazy="joined")
-
-    def get_redirect_uri(self) -> str:
-        return self.redirect_uri
-
-    def get_scope(self) -> str:
-        return self.scope
-
-    def get_nonce(self) -> str | None:
-        return self.nonce
-
-    def get_auth_time(self) -> int:
-        return int(self.auth_time.timestamp())
-
-    def get_acr(self) -> str:
-        return self.acr
-
-    def get_amr(self) -> list[str]:
-        return list(self.amr or [])
 
 
 class AccessTokenRecord(db.Model):

@@ -14,9 +14,10 @@ from sqlalchemy import update
 from idp.citizens.history import record_connection
 from idp.extensions import db
 from idp.mail.connection_notice import compose_alert, send_alert
-from idp.models import AuthorizationCode, Consent, RefreshToken, utcnow
+from idp.models import AuthorizationCode, Consent, RefreshToken, User, utcnow
 from idp.oauth2 import tokens
 from idp.oauth2.client_auth import CONFIDENTIAL_METHODS, METHODS_BY_ENDPOINT
+from idp.oauth2.codes import claim_code
 from idp.oauth2.scope_policy import enforce_machine_scope, enforce_requested_scope, still_allowed
 from idp.oauth2.tokens import GrantContext, hash_token, revoke_grant
 
@@ -116,27 +117,10 @@ class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
         send_alert(notice)
 
     def query_authorization_code(self, code, client):
-        """Single use, enforced atomically across workers (RFC 6749 §4.1.2).
-
-        A second use of a code revokes every token issued from it, and fails.
-        """
+        """Single use, enforced atomically across workers (:func:`idp.oauth2.codes.claim_code`)."""
         if not isinstance(code, str) or len(code) > 512:
             return None
-        code_hash = hash_token(code)
-        row = db.session.scalar(db.select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash))
-        if row is None or row.client_id != client.client_id:
-            return None
-        if not claim_once(AuthorizationCode, row.id):
-            revoke_grant(row.grant_id)
-            db.session.commit()
-            raise InvalidGrantError("authorization code was already used; tokens issued from it are revoked")
-        db.session.commit()
-        if row.expires_at <= utcnow():
-            raise InvalidGrantError("authorization code expired")
-        consent = db.session.get(Consent, row.consent_id) if row.consent_id else None
-        if consent is None or consent.revoked_at is not None:
-            raise InvalidGrantError("the consent behind this code was withdrawn")
-        return row
+        return claim_code(code, client.client_id)
 
     def validate_token_request(self):
         if not self.request.payload.redirect_uri:
@@ -163,7 +147,7 @@ class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
         """Nothing to do: the code was marked used when it was claimed."""
 
     def authenticate_user(self, authorization_code):
-        return authorization_code.user
+        return db.session.get(User, authorization_code.user_id)
 
 
 class RefreshTokenGrant(IdpGrantMixin, grants.RefreshTokenGrant):

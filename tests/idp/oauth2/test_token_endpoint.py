@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from idp.citizens.consents import withdraw_consent
 from idp.extensions import db
 from idp.models import AuthorizationCode, utcnow
 from tests.idp.conftest import CodeFlow, make_client
@@ -120,6 +121,23 @@ def test_code_of_another_client_is_invalid_grant(app, flow: CodeFlow):
     }
     response = flow.http.post("/token", data=data, auth=(other.client_id, other.client_secret))
     assert_error(response, 400, "invalid_grant")
+    assert flow.exchange(code).status_code == 200  # not consumed by the other client's attempt
+
+
+def test_a_code_whose_consent_was_withdrawn_is_invalid_grant_and_stays_unclaimed(app, flow: CodeFlow):
+    code = flow.code()
+    with app.app_context():
+        row = db.session.execute(
+            db.select(AuthorizationCode.id, AuthorizationCode.user_id, AuthorizationCode.consent_id).where(
+                AuthorizationCode.client_id == flow.sp.client_id
+            )
+        ).one()
+        assert withdraw_consent(row.user_id, row.consent_id)
+    response = flow.exchange(code)
+    assert_error(response, 400, "invalid_grant")
+    assert "consent" in response.get_json()["error_description"]
+    with app.app_context():
+        assert db.session.get(AuthorizationCode, row.id).used_at is None
 
 
 def test_client_secret_post_and_public_client(app, client, citizen):
