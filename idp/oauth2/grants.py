@@ -87,6 +87,15 @@ class CodeChallenge(_CodeChallenge):
 
 class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
     AUTHORIZATION_CODE_LENGTH = 48
+    _validated_redirect_uri: str | None = None
+
+    def validate_authorization_request(self):
+        """Validated once per request. Authlib's ``create_authorization_response`` validates
+        the grant again after the consent step did (``get_consent_grant``): the same checks
+        on the same request, and a second read of the client's version."""
+        if self._validated_redirect_uri is None:
+            self._validated_redirect_uri = super().validate_authorization_request()
+        return self._validated_redirect_uri
 
     def save_authorization_code(self, code, request):
         interaction = request.interaction  # the sign-in and the consent (idp.oauth2.authorize_checks)
