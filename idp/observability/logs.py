@@ -90,6 +90,9 @@ def configure_logging(log_format: str, level: int = logging.INFO) -> None:
         root.removeHandler(previous)
     root.addHandler(handler)
     root.setLevel(level)
+    # Alembic says "Context impl ..." each time the schema's revision is read (/readyz, the
+    # idp command's checks); its migrations configure their own logging (idp db upgrade).
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
 def granian_log_config(log_format: str) -> dict[str, Any]:

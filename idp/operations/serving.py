@@ -44,8 +44,6 @@ def server_app(threads: int) -> BufferedWSGI:
     """What each Granian worker process serves: the application behind its body reader."""
     app = app_factory()
     configure_logging(app.config["LOG_FORMAT"])
-    # Alembic says "Context impl PostgresqlImpl." each time /readyz reads the schema's revision.
-    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     warm_caches(app)
     return BufferedWSGI(app, threads)
 
