@@ -110,7 +110,8 @@ def start_server(
         "PYTHONUNBUFFERED": "1",
     }
     server_env.update(env or {})
-    serve = [IDP, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), *serve_options]
+    serve = [IDP, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    serve.extend(serve_options)
     server = LiveServer(
         url=url, env=server_env, log_path=tmp_path / "server.log", command=[*(prefix or []), *serve]
     )

@@ -77,6 +77,16 @@ class TextFormatter(logging.Formatter):
         return text
 
 
+class QuietSchemaReads(logging.Filter):
+    """Alembic says which dialect it uses each time the schema's revision is read (each
+    ``/readyz``, the ``idp`` command's checks); its migrations' own lines are kept."""
+
+    SAID_AT_EACH_READ = ("Context impl ", "Will assume ")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.SAID_AT_EACH_READ)
+
+
 FORMATTERS = {"json": JSONFormatter, "text": TextFormatter}
 
 
@@ -90,9 +100,9 @@ def configure_logging(log_format: str, level: int = logging.INFO) -> None:
         root.removeHandler(previous)
     root.addHandler(handler)
     root.setLevel(level)
-    # Alembic says "Context impl ..." each time the schema's revision is read (/readyz, the
-    # idp command's checks); its migrations configure their own logging (idp db upgrade).
-    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+    migration = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(kept, QuietSchemaReads) for kept in migration.filters):
+        migration.addFilter(QuietSchemaReads())
 
 
 def granian_log_config(log_format: str) -> dict[str, Any]:

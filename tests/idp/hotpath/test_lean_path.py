@@ -115,9 +115,8 @@ def issued_token(app, parties) -> str:
 
 def comparable_headers(response) -> dict:
     """The headers, less the length and the request id (each request gets its own)."""
-    return {
-        name: value for name, value in response.headers.items() if name not in ("Content-Length", "X-Request-Id")
-    }
+    unequal = ("Content-Length", "X-Request-Id")
+    return {name: value for name, value in response.headers.items() if name not in unequal}
 
 
 def jwt_payload(response) -> dict:
