@@ -28,7 +28,7 @@ def request_lines(caplog) -> list[dict]:
         ("x" * 128, True),
         ("x" * 129, False),
         ("two words", False),
-        ("quote\"injection", False),
+        ('quote"injection', False),
         ("line\r\nbreak", False),
         ("", False),
         ("é", False),
