@@ -40,15 +40,18 @@ def test_an_unreachable_database_is_unavailable_yet_alive(tmp_path, caplog):
         db.engine.dispose()
 
 
+def unavailable_checks(application) -> dict:
+    """``/readyz`` of ``application``, which must be a 503: its checks."""
+    answer = application.test_client().get("/readyz")
+    with application.app_context():
+        db.engine.dispose()
+    assert (answer.status_code, answer.get_json()["status"]) == (503, "unavailable")
+    return answer.get_json()["checks"]
+
+
 def test_a_database_before_db_upgrade_fails_at_migrations(tmp_path):
     fresh = create_app({**BASE_SETTINGS, "INSTANCE_PATH": str(tmp_path / "instance")})
-    answer = fresh.test_client().get("/readyz")
-    assert (answer.status_code, answer.get_json()["checks"]) == (
-        503,
-        {"database": "ok", "migrations": "failed", "keys": "skipped"},
-    )
-    with fresh.app_context():
-        db.engine.dispose()
+    assert unavailable_checks(fresh) == {"database": "ok", "migrations": "failed", "keys": "skipped"}
 
 
 def test_keys_that_do_not_decrypt_are_unavailable(app):
@@ -60,13 +63,7 @@ def test_keys_that_do_not_decrypt_are_unavailable(app):
             "KEYS_PASSPHRASE": "not the passphrase the keys were made with",
         }
     )
-    answer = other.test_client().get("/readyz")
-    assert (answer.status_code, answer.get_json()["checks"]) == (
-        503,
-        {"database": "ok", "migrations": "ok", "keys": "failed"},
-    )
-    with other.app_context():
-        db.engine.dispose()
+    assert unavailable_checks(other) == {"database": "ok", "migrations": "ok", "keys": "failed"}
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])

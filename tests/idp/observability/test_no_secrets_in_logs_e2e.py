@@ -23,7 +23,15 @@ import requests
 
 from idp.demo.seed import DEMO_CITIZENS, DEMO_PASSWORD
 from tests.e2e_server import start_server
-from tests.idp.e2e.test_data_provider_e2e import SCOPE, WEBHOOK_SECRET, csrf_token, deliver, sign_in
+from tests.idp.e2e.test_data_provider_e2e import (
+    SCOPE,
+    WEBHOOK_SECRET,
+    checktoken,
+    csrf_token,
+    deliver,
+    introspect,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 MARIE = DEMO_CITIZENS[0]
@@ -143,27 +151,10 @@ def run_everything(server) -> dict[str, str]:
         server.url + "/userinfo", headers={"Authorization": f"Bearer {access_token}"}, timeout=10
     )
     assert userinfo.status_code == 200
-    introspected = requests.post(
-        server.url + "/introspect",
-        data={
-            "token": access_token,
-            "client_id": dgfip["client_id"],
-            "client_secret": dgfip["client_secret"],
-        },
-        timeout=10,
-    )
+    introspected = introspect(server, dgfip, access_token)
     assert introspected.json()["active"] is True
     values["pairwise sub of the data provider"] = introspected.json()["sub"]
-    checked = requests.post(
-        server.url + "/checktoken",
-        data={
-            "token": access_token,
-            "client_id": dgfip["client_id"],
-            "client_secret": dgfip["client_secret"],
-        },
-        timeout=10,
-    )
-    assert checked.status_code == 200
+    assert checktoken(server, dgfip, access_token).status_code == 200
     revoked = requests.post(
         server.url + "/revoke", data={"token": access_token}, auth=(client_id, secret), timeout=10
     )
