@@ -64,6 +64,8 @@ def finished(observation: context.Observation, status: int) -> None:
     """The request's log line and metrics, once its answer was handed over."""
     seconds = time.perf_counter() - observation.started
     metrics.request_answered(observation.route, observation.method, status, seconds)
+    if not log.isEnabledFor(logging.INFO):
+        return
     fields = {
         "method": observation.method,
         "path": observation.path[:MAX_LOGGED_PATH],
