@@ -22,7 +22,7 @@ from flask import Flask
 
 import keys
 from idp.models import utcnow
-from idp.observability.metrics import multiprocess_directory
+from idp.observability.metrics import metrics, multiprocess_directory
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +65,14 @@ class KeyAge:
 
 
 class _Forward:
-    """The process's default registry, as one collector of another registry."""
+    """Registries of this process, as one collector of another registry: prometheus_client's
+    default one (the process's CPU, memory, GC) and idp's (:func:`~.metrics.metrics`)."""
 
     def collect(self) -> Iterator:
         from prometheus_client import REGISTRY
 
         yield from REGISTRY.collect()
+        yield from metrics().registry.collect()
 
 
 def scrape_registry(app: Flask):

@@ -5,12 +5,16 @@ labels are listed in the README ("Metrics"). Labels are bounded: a route is a UR
 never a raw path; a client is a registered ``client_id``; an event or outcome is one of a
 known set; an address is never a label.
 
-The metrics are made on first use in each process, not at import: ``idp serve`` points
+The metrics are made on first use, not at import: ``idp serve`` points
 ``prometheus_client`` at its multiprocess directory (``PROMETHEUS_MULTIPROC_DIR``) after
 the application, and so this module, was loaded, and its workers fork from that process
 (:mod:`idp.operations.serving`). Each worker then writes its own files there, which
 :mod:`idp.observability.exposition` adds up (prometheus_client's multiprocess mode).
-Outside ``idp serve`` (tests, ``flask run``), they live in the process's default registry.
+They are made again should the mode change after they were made (something counted in
+the main process before the directory was set): otherwise the workers would inherit
+in-memory values that no scrape reads. So they live in a registry of their own, not
+prometheus_client's default one. Outside ``idp serve`` (tests, ``flask run``), a scrape
+reads that registry and the default one (the process's CPU, memory, GC).
 """
 
 from __future__ import annotations
@@ -29,45 +33,58 @@ _made: SimpleNamespace | None = None
 
 
 def _make() -> SimpleNamespace:
-    from prometheus_client import Counter, Histogram
+    from prometheus_client import CollectorRegistry, Counter, Histogram, values
+
+    registry = CollectorRegistry()
+
+    def counter(name: str, documentation: str, labels: tuple[str, ...] = ()) -> Counter:
+        return Counter(name, documentation, labels, registry=registry)
 
     return SimpleNamespace(
-        requests=Counter(
+        registry=registry,
+        value_class=values.ValueClass,
+        requests=counter(
             "idp_http_requests", "HTTP requests answered, by route (URL rule), method and status.",
-            ["route", "method", "status"],
+            ("route", "method", "status"),
         ),
         latency=Histogram(
             "idp_http_request_duration_seconds", "Time to answer an HTTP request, by route.",
-            ["route"], buckets=LATENCY_BUCKETS,
+            ["route"], buckets=LATENCY_BUCKETS, registry=registry,
         ),
-        tokens=Counter("idp_tokens_issued", "Access tokens issued at /token, by grant type.", ["grant_type"]),
-        introspections=Counter(
+        tokens=counter(
+            "idp_tokens_issued", "Access tokens issued at /token, by grant type.", ("grant_type",)
+        ),
+        introspections=counter(
             "idp_introspections", "Token introspections by data provider (its client_id) and endpoint.",
-            ["client_id", "endpoint"],
+            ("client_id", "endpoint"),
         ),
-        deliveries=Counter(
+        deliveries=counter(
             "idp_datapass_deliveries", "DataPass webhook deliveries, by event and outcome.",
-            ["event", "outcome"],
+            ("event", "outcome"),
         ),
-        sign_in_failures=Counter("idp_sign_in_failures", "Failed password sign-ins (local identity store)."),
-        throttled_addresses=Counter(
+        sign_in_failures=counter("idp_sign_in_failures", "Failed password sign-ins (local identity store)."),
+        throttled_addresses=counter(
             "idp_sign_in_throttled_addresses", "Times a client address was held for too many failed sign-ins."
         ),
-        database_errors=Counter(
+        database_errors=counter(
             "idp_database_errors", "Failed database statements: unavailable (503) or refused value (400).",
-            ["kind"],
+            ("kind",),
         ),
     )  # fmt: skip
 
 
 def metrics() -> SimpleNamespace:
-    """This process's metrics, made on first use."""
+    """This process's metrics, made on first use, and again if the mode changed since."""
     global _made
-    if _made is None:
+    from prometheus_client import values
+
+    made = _made
+    if made is None or made.value_class is not values.ValueClass:
         with _lock:
-            if _made is None:
+            if _made is None or _made.value_class is not values.ValueClass:
                 _made = _make()
-    return _made
+            made = _made
+    return made
 
 
 def multiprocess_directory() -> str | None:
