@@ -77,6 +77,17 @@ def test_the_authenticated_client_is_in_the_line_of_its_token_request(client, ap
     assert (bad["route"], bad["status"], bad["client_id"]) == ("/token", 401, None)
 
 
+@LEAN
+def test_the_client_of_a_bearer_token_is_in_the_line_of_userinfo(client, flow, caplog):
+    access_token = flow.tokens()["access_token"]
+    caplog.set_level(logging.INFO, logger="idp.request")
+    assert client.get("/userinfo", headers={"Authorization": f"Bearer {access_token}"}).status_code == 200
+    assert client.get("/userinfo", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    known, unknown = request_lines(caplog)
+    assert (known["route"], known["status"], known["client_id"]) == ("/userinfo", 200, flow.sp.client_id)
+    assert (unknown["status"], unknown["client_id"]) == (401, None)
+
+
 def test_a_page_logs_its_url_rule_and_its_path_without_the_query(client, caplog, flow):
     caplog.set_level(logging.INFO, logger="idp.request")
     client.get("/authorize", query_string=flow.authorize_params())
