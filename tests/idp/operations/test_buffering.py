@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -93,7 +94,10 @@ def serve(app, *requests: tuple[Scope, Protocol]) -> float:
             server.__rsgi_del__(loop)
         return loop.time() - started
 
-    return asyncio.run(run())
+    # On a thread of its own: a session of the browser tests (Playwright's sync API) keeps an
+    # event loop running on the main thread, where asyncio.run() refuses to start another.
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, run()).result()
 
 
 FORM = ("content-type", "application/x-www-form-urlencoded")
