@@ -27,6 +27,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from idp.extensions import babel, csrf, db, migrate
     from idp.i18n import current_language, select_locale
     from idp.oauth2 import init_oauth2
+    from idp.observability import audit_trail
+    from idp.observability import requests as observed_requests
     from idp.views import cookie_session
 
     db.init_app(app)
@@ -50,6 +52,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # X-Forwarded-Proto (Werkzeug's ProxyFix), in front of both adapters.
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    # Outermost: the request id, log line and metrics of every request, both adapters.
+    observed_requests.install(app)
+    audit_trail.install()
     return app
 
 
@@ -61,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from idp.datapass import views as datapass
     from idp.demo import views as demo
     from idp.demo.data_provider import views as demo_provider
+    from idp.observability import views as observability
     from idp.views import (
         account,
         api,
@@ -77,6 +83,6 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         home, discovery, oauth, authorize, identity_providers, login, consent, logout, account, language, api,
-        datapass, demo, demo_provider,
+        datapass, demo, demo_provider, observability,
     ):  # fmt: skip
         app.register_blueprint(module.bp)

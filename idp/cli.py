@@ -9,6 +9,9 @@ An operator's mistake is one line on stderr and exit status 1, never a traceback
 database that cannot be reached, or one whose schema is missing or behind this version
 (:mod:`idp.database.schema`). Anything else that escapes a command is a bug, and keeps its
 traceback.
+
+Log lines (the audit events of a command, its warnings) go to stderr in ``IDP_LOG_FORMAT``
+(:func:`idp.observability.logs.configure_logging`); stdout stays the command's output.
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ class IdpGroup(FlaskGroup):
 
     def _create_app(self) -> Flask:
         from idp import create_app
+        from idp.observability.logs import configure_logging
 
         self.app = create_app()
+        configure_logging(self.app.config["LOG_FORMAT"])  # audit events and warnings: stderr
         return self.app
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -95,6 +95,12 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": "",
     "SMTP_TIMEOUT": 10,
     "MAIL_FROM": "",
+    # Log lines of the idp command (idp serve and the others): json (one object a line) or
+    # text (idp.observability.logs).
+    "LOG_FORMAT": "json",
+    # Bearer token that GET /metrics requires on the main port (at least 32 characters);
+    # empty: /metrics is a 404 there (idp serve --metrics-port serves it on a port of its own).
+    "METRICS_TOKEN": "",
 }
 
 INT_SETTINGS = [key for key, value in DEFAULTS.items() if type(value) is int]
@@ -104,6 +110,7 @@ BOOL_SETTINGS = [key for key, value in DEFAULTS.items() if type(value) is bool]
 SMTP_SECURITY_MODES = ("starttls", "tls", "none")
 ACCESS_TOKEN_FORMATS = ("jwt", "opaque")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
+LOG_FORMATS = ("json", "text")
 
 
 class ConfigurationError(RuntimeError):
@@ -211,6 +218,10 @@ def validate_config(config: dict[str, Any]) -> None:
     if config["ACCESS_TOKEN_FORMAT"] not in ACCESS_TOKEN_FORMATS:
         raise ConfigurationError(f"IDP_ACCESS_TOKEN_FORMAT must be one of {', '.join(ACCESS_TOKEN_FORMATS)}")
     check_rate_limit_settings(config)
+    if config["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigurationError(f"IDP_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+    if config["METRICS_TOKEN"] and len(str(config["METRICS_TOKEN"])) < 32:
+        raise ConfigurationError("IDP_METRICS_TOKEN must be at least 32 characters")
     if config["SMTP_SECURITY"] not in SMTP_SECURITY_MODES:
         raise ConfigurationError(f"IDP_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_MODES)}")
     if not config["MAIL_FROM"]:

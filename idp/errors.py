@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from idp.database import is_data_error
 from idp.extensions import db
 from idp.oauth2.http import JSONError, error_response
+from idp.observability import metrics
 from idp.paths import ENDPOINT_PATHS
 from idp.views.oauth import flask_response
 
@@ -36,6 +37,9 @@ JSON_PREFIXES = (
     "/webhooks/",
     "/.well-known/",
     "/demo-api/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
 )
 
 HTTP_ERROR_CODES = {
@@ -74,8 +78,10 @@ def database_error(error: DBAPIError) -> JSONError:
     statement's text or parameters may carry a token.
     """
     if is_data_error(error):
+        metrics.database_error("refused_value")
         log.warning("database refused a value: %s", type(error).__name__)
         return refused_value()
+    metrics.database_error("unavailable")
     log.error("database unavailable: %s (%s)", type(error).__name__, type(error.orig).__name__)
     return unavailable()
 

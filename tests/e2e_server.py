@@ -95,10 +95,12 @@ def start_server(
     seed_options: tuple[str, ...] = (),
     issuer_host: str = "127.0.0.1",
     prefix: list[str] | None = None,
+    serve_options: tuple[str, ...] = (),
 ) -> LiveServer:
     """``seed_options`` are passed to ``idp seed-demo``. ``issuer_host`` ``localhost`` gives a
     second server its own cookies: a browser keeps cookies per host name, whatever the port.
-    ``prefix``: a command that runs ``idp serve`` (:data:`NO_DAC_OVERRIDE`)."""
+    ``prefix``: a command that runs ``idp serve`` (:data:`NO_DAC_OVERRIDE`). ``serve_options``:
+    more options of ``idp serve`` (``--metrics-port N``)."""
     port = free_port()
     url = f"http://{issuer_host}:{port}"
     server_env = {
@@ -109,6 +111,7 @@ def start_server(
     }
     server_env.update(env or {})
     serve = [IDP, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    serve.extend(serve_options)
     server = LiveServer(
         url=url, env=server_env, log_path=tmp_path / "server.log", command=[*(prefix or []), *serve]
     )

@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from idp.extensions import db
 from idp.models import AccessTokenRecord, Consent, RefreshToken, utcnow
+from idp.observability.logs import audit
 
 
 def covering_consent(user_id: int, client_id: str, scope_keys: list[str]) -> Consent | None:
@@ -34,6 +35,7 @@ def withdraw_consent(user_id: int, consent_id: int) -> bool:
     consent.revoked_at = utcnow()
     revoke_consent_tokens(consent.id)
     db.session.commit()
+    audit("consent_withdrawn", consent_id=consent.id, client_id=consent.client_id)
     return True
 
 

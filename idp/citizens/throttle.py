@@ -42,6 +42,7 @@ from sqlalchemy.exc import IntegrityError
 
 from idp.extensions import db
 from idp.models import LoginThrottle, utcnow
+from idp.observability import metrics
 
 DEVICE_COOKIE = "idp_device"
 #: How long a browser stays known for the accounts signed in from it.
@@ -149,6 +150,7 @@ def _hold(key: str, until: datetime) -> None:
 
 def record_failure(attempt: SignInAttempt) -> datetime | None:
     """Count a failed sign-in; returns the end of the hold it starts on this attempt, if any."""
+    metrics.sign_in_failed()
     config = current_app.config
     now = utcnow()
     holds: list[datetime] = []
@@ -157,6 +159,7 @@ def record_failure(attempt: SignInAttempt) -> datetime | None:
     if not attempt.trusted_device:
         if _count_failure(attempt.address, now) >= config["LOGIN_MAX_FAILURES_PER_IP"]:
             _hold(attempt.address, now + _window())
+            metrics.address_throttled()
             holds.append(now + _window())
         if _count_failure(attempt.account, now) > config["LOGIN_ACCOUNT_FRICTION_FAILURES"]:
             holds.append(now + timedelta(seconds=config["LOGIN_FRICTION_SECONDS"]))

@@ -21,6 +21,7 @@ from idp.models.clients import (
     SECRET_AUTH_METHODS,
     hash_secret,
 )
+from idp.observability.logs import audit
 from idp.registry.allowed import recompute
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
@@ -301,6 +302,7 @@ def create_client(settings: ClientSettings, client_id: str | None = None) -> tup
     db.session.flush()
     recompute(client, reason="client created")
     db.session.commit()
+    audit("client_created", client_id=client.client_id, role=client.role)
     return client, secret
 
 
@@ -336,6 +338,7 @@ def update_client(client_id: str, settings: ClientSettings) -> tuple[Client, str
         secret = _issue_secret(client)
     recompute(client, reason="client updated by operator")
     db.session.commit()
+    audit("client_updated", client_id=client.client_id, secret_issued=secret is not None)
     return client, secret
 
 
@@ -345,12 +348,14 @@ def rotate_secret(client_id: str) -> str:
         raise ClientConfigurationError("this client does not authenticate with a secret")
     secret = _issue_secret(client)
     db.session.commit()
+    audit("client_secret_rotated", client_id=client.client_id)
     return secret
 
 
 def delete_client(client_id: str) -> None:
     db.session.delete(get_client(client_id))
     db.session.commit()
+    audit("client_deleted", client_id=client_id)
 
 
 def describe(client: Client) -> dict:

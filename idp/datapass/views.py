@@ -15,9 +15,11 @@ from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
 from idp.bodies import allow_larger_bodies
+from idp.datapass.events import KNOWN_EVENTS
 from idp.datapass.service import receive_delivery
 from idp.datapass.signature import SIGNATURE_HEADER, is_valid_signature
 from idp.extensions import csrf
+from idp.observability import metrics
 from idp.views.json_errors import json_error, marshmallow_errors, read_json
 
 log = logging.getLogger(__name__)
@@ -43,11 +45,13 @@ def receive():
         raw_body, request.headers.get(SIGNATURE_HEADER), current_app.config["DATAPASS_WEBHOOK_SECRETS"]
     ):
         log.warning("DataPass delivery refused: missing or wrong %s", SIGNATURE_HEADER)
+        delivered(None, "invalid_signature")
         return json_error(401, "invalid_signature", f"missing or wrong {SIGNATURE_HEADER}")
     expected = current_app.config["DATAPASS_ENVIRONMENT"]
     presented = request.headers.get(ENVIRONMENT_HEADER)
     if expected and presented != expected:
         log.warning("DataPass delivery refused: environment %r, expected %r", presented, expected)
+        delivered(None, "wrong_environment")
         return json_error(
             403,
             "access_denied",
@@ -56,18 +60,33 @@ def receive():
     try:
         payload = read_json(raw_body)
     except ValueError:
+        delivered(None, "malformed")
         return json_error(400, "invalid_request", "the body is not JSON", errors={"_schema": ["not JSON"]})
     if not isinstance(payload, dict):
+        delivered(None, "malformed")
         return json_error(
             400, "invalid_request", "the body is not a JSON object", errors={"_schema": ["not an object"]}
         )
     if payload.get("test") is True:
+        delivered("test", "test_received")
         return jsonify({"outcome": "test_received"}), 200
     try:
         result = receive_delivery(raw_body, payload)
     except ValidationError as problem:
         log.warning("DataPass delivery malformed: fields %s", sorted(map(str, problem.messages)))
+        delivered(payload.get("event"), "malformed")
         return json_error(
             400, "invalid_request", "the delivery is malformed", errors=marshmallow_errors(problem.messages)
         )
+    delivered(result.event, result.outcome)
     return jsonify(result.answer()), 200
+
+
+def delivered(event: object, outcome: str) -> None:
+    """Count a delivery (``idp_datapass_deliveries_total``): ``none`` before the signature is
+    checked or the body read, ``other`` for an event this hub does not know (bounded labels)."""
+    if event is None:
+        label = "none"
+    else:
+        label = event if isinstance(event, str) and (event in KNOWN_EVENTS or event == "test") else "other"
+    metrics.datapass_delivery(label, outcome)

@@ -31,6 +31,7 @@ from idp.errors import database_error, unexpected
 from idp.hotpath.request import oauth_request
 from idp.oauth2.endpoints import MACHINE_ENDPOINTS
 from idp.oauth2.http import EndpointResponse, JSONError, dispatch, error_response
+from idp.observability.context import note_route
 from idp.security_headers import security_headers
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class LeanPath:
         route = self.routes.get((environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
         if route is None:
             return self.flask_wsgi_app(environ, start_response)
+        note_route(environ["PATH_INFO"])  # the endpoint's path, which is its Flask URL rule too
         response = self._answer(*route, environ)
         length = ("Content-Length", str(len(response.body)))
         start_response(status_line(response.status), [*response.headers, length, *self.security_headers])

@@ -40,6 +40,7 @@ from idp.oauth2.introspection import INACTIVE, JWT_MEDIA_TYPE, JWT_RESPONSE_TYP,
 from idp.oauth2.jose_answers import signed_answer
 from idp.oauth2.scope_policy import still_allowed
 from idp.oauth2.server import authenticate_client
+from idp.observability import metrics
 from idp.registry.store import registry
 from scopes import owned_scopes
 
@@ -124,5 +125,6 @@ def endpoint(request: OAuthRequest) -> EndpointResponse:
     secret method the data provider registered (:meth:`idp.models.Client.check_endpoint_auth_method`)."""
     run_checks(CHECKTOKEN_CHECKS, request)
     data_provider = require_data_provider(authenticate_client(request, "checktoken"))
+    metrics.introspected(data_provider.client_id, "checktoken")
     answer = checktoken_jwt(data_provider, token_introspection(data_provider, request.form["token"]))
     return respond(answer.encode(), JWT_MEDIA_TYPE)

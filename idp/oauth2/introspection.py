@@ -24,6 +24,7 @@ from idp.oauth2.claims import user_claims
 from idp.oauth2.http import EndpointResponse, OAuthRequest, json_response, respond
 from idp.oauth2.scope_policy import still_allowed
 from idp.oauth2.server import authenticate_client
+from idp.observability import metrics
 from idp.registry.store import registry
 from scopes import owned_scopes
 
@@ -105,6 +106,7 @@ def endpoint(request: OAuthRequest) -> EndpointResponse:
     """``POST /introspect``: RFC 7662 §2.2 JSON, or an RFC 9701 JWT when the caller asks."""
     run_checks(FORM_REQUEST_CHECKS, request)
     data_provider = require_data_provider(authenticate_client(request, "introspection"))
+    metrics.introspected(data_provider.client_id, "introspect")
     token = request.form.get("token")
     if not token:
         raise InvalidRequestError("token is required")

@@ -24,6 +24,7 @@ from idp.oauth2.client_auth import (
     authentication_failed,
 )
 from idp.oauth2.http import EndpointResponse, OAuthRequest, authlib_response, error_response
+from idp.observability import context, metrics
 
 
 class IssuerParameter(_IssuerParameter):
@@ -39,6 +40,7 @@ class AuthorizationServer(_AuthorizationServer):
 
     def save_token(self, token, request):
         tokens.save_token(token, request)
+        metrics.token_issued(request.payload.grant_type)  # a grant registered here: bounded
 
     def create_oauth2_request(self, request: OAuthRequest) -> OAuthRequest:
         """The adapters build the request themselves (:mod:`idp.views.oauth`, :mod:`idp.hotpath`)."""
@@ -71,6 +73,7 @@ class AuthorizationServer(_AuthorizationServer):
             client = super().authenticate_client(request, methods, endpoint)
         except (InvalidClientError, UnicodeDecodeError):
             raise authentication_failed() from None
+        context.note_client(client.client_id)
         rate_limits.charge(endpoint, client.client_id)
         return client
 

@@ -41,6 +41,7 @@ from flask import Flask
 
 from idp.bodies import larger_limits
 from idp.oauth2.http import JSONError, error_response
+from idp.observability import metrics
 from idp.security_headers import security_headers
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,7 @@ class BufferedWSGI:
             self._queue.put(_STOP)
         for worker in self._workers:
             worker.join(timeout=5)
+        metrics.process_exited()
 
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":

@@ -23,10 +23,25 @@ from idp.operations.embedded import prepare_embedded
 @click.option(
     "--threads", default=None, type=int, help="Threads per worker (default: 4, see idp.operations.serving)."
 )
+@click.option(
+    "--metrics-port",
+    default=None,
+    type=click.IntRange(1, 65535),
+    help="Serve /metrics on this port, apart from the main one (default: not served; see IDP_METRICS_TOKEN).",
+)
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address of --metrics-port.")
 @with_appcontext
-def serve_command(host: str, port: int, workers: int | None, threads: int | None) -> None:
+def serve_command(
+    host: str,
+    port: int,
+    workers: int | None,
+    threads: int | None,
+    metrics_port: int | None,
+    metrics_host: str,
+) -> None:
     """Serve with the production WSGI server (Granian)."""
-    problem = preflight.serve_problem(current_app, host, port)
+    metrics = (metrics_host, metrics_port) if metrics_port is not None else None
+    problem = preflight.serve_problem(current_app, host, port, metrics)
     if problem:
         raise click.ClickException(problem)
     try:
@@ -34,11 +49,12 @@ def serve_command(host: str, port: int, workers: int | None, threads: int | None
     except keys.KeyManagementError as error:
         raise click.ClickException(str(error)) from error
     serving.serve(
+        current_app._get_current_object(),
         host,
         port,
         workers or serving.default_workers(),
         threads or serving.DEFAULT_THREADS,
-        current_app.config["HEADER_READ_TIMEOUT"],
+        metrics,
     )
 
 

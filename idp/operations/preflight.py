@@ -15,7 +15,7 @@ from idp.database.schema import schema_state
 from idp.extensions import db
 
 
-def address_problem(host: str, port: int) -> str | None:
+def address_problem(host: str, port: int, option: str = "--port") -> str | None:
     """Why ``host:port`` cannot be listened on (busy, not an address of this machine, a
     privileged port), or None. Bound and closed at once, as Granian binds it (with
     ``SO_REUSEADDR``: a port whose last connections are in TIME_WAIT is free)."""
@@ -27,14 +27,18 @@ def address_problem(host: str, port: int) -> str | None:
         return f"cannot listen on {host}: {error.strerror}"
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
-            return f"port {port} on {host} is busy: another server listens there (choose another with --port)"
+            busy = f"port {port} on {host} is busy: another server listens there"
+            return f"{busy} (choose another with {option})"
         return f"cannot listen on {host}:{port}: {os.strerror(error.errno) if error.errno else error}"
 
 
-def serve_problem(app: Flask, host: str, port: int) -> str | None:
+def serve_problem(app: Flask, host: str, port: int, metrics: tuple[str, int] | None = None) -> str | None:
     """The first reason ``idp serve`` cannot start, or None (within ``app``'s context). A
-    database that cannot be reached is left to raise (the ``idp`` command explains it)."""
+    database that cannot be reached is left to raise (the ``idp`` command explains it).
+    ``metrics``: the address of ``--metrics-port``'s listener."""
     problem = address_problem(host, port)
+    if problem is None and metrics is not None:
+        problem = address_problem(*metrics, option="--metrics-port")
     if problem or app.config["EMBEDDED_DATABASE"]:
         return problem
     return schema_state(db.engine).problem

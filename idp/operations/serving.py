@@ -6,16 +6,28 @@ within ``IDP_BODY_READ_TIMEOUT``, before a thread runs the application: Granian'
 interface has no deadline on the body, and a few slow clients held every thread.
 Granian bounds the rest: the headers of each request (and an idle keep-alive connection,
 which waits for the next headers) within ``IDP_HEADER_READ_TIMEOUT``.
+
+Observability (:mod:`idp.observability`): every process, the main one and each worker, logs
+in ``IDP_LOG_FORMAT``, Granian's own lines included. The workers write their metrics to a
+fresh private directory made at start and removed at exit (prometheus_client's
+multiprocess mode, ``PROMETHEUS_MULTIPROC_DIR``), which ``/metrics`` adds up; with
+``--metrics-port``, the main process serves them on a listener of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 
 from flask import Flask
 
+from idp.observability.exposition import start_metrics_server
+from idp.observability.logs import configure_logging, granian_log_config
 from idp.operations.buffering import BufferedWSGI
 
 log = logging.getLogger(__name__)
@@ -31,6 +43,7 @@ def app_factory() -> Flask:
 def server_app(threads: int) -> BufferedWSGI:
     """What each Granian worker process serves: the application behind its body reader."""
     app = app_factory()
+    configure_logging(app.config["LOG_FORMAT"])
     warm_caches(app)
     return BufferedWSGI(app, threads)
 
@@ -48,23 +61,63 @@ def warm_caches(app: Flask) -> None:
             log.warning("key ring not loaded at start (%s): loaded at first use", type(error).__name__)
 
 
-def serve(host: str, port: int, workers: int, threads: int, header_read_timeout: int) -> None:
-    """Serve until interrupted; ``header_read_timeout`` in seconds."""
+@contextlib.contextmanager
+def metrics_directory() -> Iterator[str]:
+    """A fresh directory (0700) for the workers' metrics files, removed afterwards.
+
+    prometheus_client picks its multiprocess mode from ``PROMETHEUS_MULTIPROC_DIR`` when it
+    is imported, which may have happened before this (the application was loaded first), so
+    it picks again here; the metrics themselves are made later, in each worker
+    (:mod:`idp.observability.metrics`).
+    """
+    from prometheus_client import values
+
+    directory = tempfile.mkdtemp(prefix="idp-metrics-")
+    previous = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    values.ValueClass = values.get_value_class()
+    try:
+        yield directory
+    finally:
+        if previous is None:
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        else:
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = previous
+        values.ValueClass = values.get_value_class()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def serve(
+    app: Flask,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    metrics: tuple[str, int] | None = None,
+) -> None:
+    """Serve until interrupted; ``metrics``: the address of a separate metrics listener."""
     from granian import Granian
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
 
-    Granian(
-        "idp.operations.serving:server_app",
-        address=host,
-        port=port,
-        interface=Interfaces.RSGI,
-        workers=workers,
-        http1_settings=HTTP1Settings(header_read_timeout=header_read_timeout * 1000),
-        websockets=False,
-        log_access=False,
-        respawn_failed_workers=True,
-    ).serve(target_loader=functools.partial(server_app, threads), wrap_loader=False)
+    log_format = app.config["LOG_FORMAT"]
+    with metrics_directory():
+        server = Granian(
+            "idp.operations.serving:server_app",
+            address=host,
+            port=port,
+            interface=Interfaces.RSGI,
+            workers=workers,
+            http1_settings=HTTP1Settings(header_read_timeout=app.config["HEADER_READ_TIMEOUT"] * 1000),
+            websockets=False,
+            log_access=False,
+            log_dictconfig=granian_log_config(log_format),
+            respawn_failed_workers=True,
+        )
+        configure_logging(log_format)  # after Granian's own dictConfig, which resets handlers
+        if metrics is not None:
+            start_metrics_server(app, *metrics)
+        server.serve(target_loader=functools.partial(server_app, threads), wrap_loader=False)
 
 
 #: Python threads per worker. Measured with bench/ (wrk, 2 cores): 8 threads per worker cost

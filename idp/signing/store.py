@@ -18,6 +18,7 @@ from flask import current_app
 import keys
 from idp.extensions import db
 from idp.models import SigningKey, utcnow
+from idp.observability.logs import audit
 
 #: ``Cache-Control: max-age`` of ``/jwks``: how long a relying party may keep the key set.
 JWKS_MAX_AGE_SECONDS = 60
@@ -90,7 +91,9 @@ def _save(records: list[keys.KeyRecord]) -> None:
 def ensure_keys() -> None:
     """Create the first key set (one ACTIVE and one NEXT key per algorithm) if missing."""
     if db.session.scalar(db.select(SigningKey.kid).limit(1)) is None:
-        _save(keys.initial_key_set(current_app.config["KEYS_PASSPHRASE"], now=utcnow()))
+        created = keys.initial_key_set(current_app.config["KEYS_PASSPHRASE"], now=utcnow())
+        _save(created)
+        audit("signing_keys_created", keys={record.kid: record.state.value for record in created})
 
 
 def rotate(now: datetime | None = None) -> list[keys.KeyRecord]:
@@ -102,6 +105,7 @@ def rotate(now: datetime | None = None) -> list[keys.KeyRecord]:
         current, current_app.config["KEYS_PASSPHRASE"], now, min_next_age=publication_delay()
     )
     _save(_without_expired(records, now))
+    audit("signing_keys_rotated", keys={record.kid: record.state.value for record in records})
     return records
 
 
@@ -111,6 +115,7 @@ def retire(kid: str, now: datetime | None = None) -> list[keys.KeyRecord]:
     check_passphrase(current)
     records = keys.plan_retire(current, kid, now or utcnow())
     _save(records)
+    audit("signing_key_retired", kid=kid)
     return records
 
 

@@ -17,6 +17,7 @@ from idp.oauth2 import authorization_server
 from idp.oauth2.authorize import AuthorizationContext, Step, required_acr
 from idp.oauth2.authorize import authorize as authorize_request
 from idp.oauth2.http import error_response, unrenderable_error
+from idp.observability.context import note_client
 from idp.views import pending as pending_requests
 from idp.views.oauth import flask_response, oauth_request
 
@@ -49,6 +50,7 @@ def authorize():
         if substitute is None:
             raise
         return authorization_error(substitute)
+    note_client(ctx.grant.client.client_id)  # a registered client, its redirect URI checked
     if step is not None:
         pending_requests.remember(
             pending, ctx.grant.client.client_id, ctx.grant.request.scope, required_acr(ctx)

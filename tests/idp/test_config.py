@@ -35,9 +35,9 @@ def test_lean_endpoints_false_from_the_environment_leaves_everything_to_flask(tm
     monkeypatch.setenv("IDP_LEAN_ENDPOINTS", "false")  # JSON-decoded by Flask, as documented
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["LEAN_ENDPOINTS"] is False
-    assert not isinstance(app.wsgi_app, LeanPath)
+    assert not isinstance(app.wsgi_app.wsgi_app, LeanPath)  # behind idp.observability.requests
     monkeypatch.delenv("IDP_LEAN_ENDPOINTS")
-    assert isinstance(create_app({"INSTANCE_PATH": str(tmp_path)}).wsgi_app, LeanPath)
+    assert isinstance(create_app({"INSTANCE_PATH": str(tmp_path)}).wsgi_app.wsgi_app, LeanPath)
 
 
 def test_mail_from_defaults_to_no_reply_at_the_issuer_host(tmp_path):

@@ -20,6 +20,7 @@ import keys
 from idp.extensions import db
 from idp.models import Client, IdentityProvider
 from idp.models.clients import EIDAS_LEVELS
+from idp.observability.logs import audit
 from idp.paths import endpoint_url
 
 LOCAL = "local"
@@ -148,6 +149,7 @@ def add(name: str, settings: ProviderSettings) -> IdentityProvider:
     _apply(provider, settings)
     db.session.add(provider)
     db.session.commit()
+    audit("identity_provider_added", name=name, active=provider.active)
     return provider
 
 
@@ -166,6 +168,7 @@ def update(name: str, settings: ProviderSettings) -> IdentityProvider:
     provider = get(name)
     _apply(provider, settings)
     db.session.commit()
+    audit("identity_provider_updated", name=name, active=provider.active, hidden=provider.hidden)
     return provider
 
 
@@ -181,6 +184,7 @@ def delete(name: str) -> None:
         )
     db.session.delete(provider)
     db.session.commit()
+    audit("identity_provider_deleted", name=name)
 
 
 def _filtering(name: str) -> list[str]:

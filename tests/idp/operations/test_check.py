@@ -93,6 +93,15 @@ def test_serve_refuses_a_busy_port_before_starting(runner, busy_port):
     )
 
 
+def test_serve_refuses_a_busy_metrics_port_before_starting(runner, busy_port):
+    result = runner.invoke(args=["serve", "--port", str(free_port()), "--metrics-port", str(busy_port)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: port {busy_port} on 127.0.0.1 is busy: another server listens there "
+        "(choose another with --metrics-port)\n"
+    )
+
+
 def test_serve_refuses_an_address_of_another_machine(runner):
     result = runner.invoke(args=["serve", "--host", "192.0.2.1", "--port", "5000"])
     assert result.exit_code == 1
