@@ -11,7 +11,7 @@ database that cannot be reached, or one whose schema is missing or behind this v
 traceback.
 
 Log lines (the audit events of a command, its warnings) go to stderr in ``IDP_LOG_FORMAT``
-(:func:`idp.observability.logs.configure_logging`); stdout stays the command's output.
+(:func:`idp.telemetry.logs.configure_logging`); stdout stays the command's output.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class IdpGroup(FlaskGroup):
 
     def _create_app(self) -> Flask:
         from idp import create_app
-        from idp.observability.logs import configure_logging
+        from idp.telemetry.logs import configure_logging
 
         self.app = create_app()
         configure_logging(self.app.config["LOG_FORMAT"])  # audit events and warnings: stderr

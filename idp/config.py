@@ -96,7 +96,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_TIMEOUT": 10,
     "MAIL_FROM": "",
     # Log lines of the idp command (idp serve and the others): json (one object a line) or
-    # text (idp.observability.logs).
+    # text (idp.telemetry.logs).
     "LOG_FORMAT": "json",
     # Bearer token that GET /metrics requires on the main port (at least 32 characters);
     # empty: /metrics is a 404 there (idp serve --metrics-port serves it on a port of its own).

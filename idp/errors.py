@@ -20,8 +20,8 @@ from werkzeug.exceptions import HTTPException
 from idp.database import is_data_error
 from idp.extensions import db
 from idp.oauth2.http import JSONError, error_response
-from idp.observability import metrics
 from idp.paths import ENDPOINT_PATHS
+from idp.telemetry import metrics
 from idp.views.oauth import flask_response
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from idp.extensions import db
 from idp.models import AccessTokenRecord, Consent, RefreshToken, utcnow
-from idp.observability.logs import audit
+from idp.telemetry.logs import audit
 
 
 def covering_consent(user_id: int, client_id: str, scope_keys: list[str]) -> Consent | None:

@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 
 from idp.extensions import db
 from idp.models import LoginThrottle, utcnow
-from idp.observability import metrics
+from idp.telemetry import metrics
 
 DEVICE_COOKIE = "idp_device"
 #: How long a browser stays known for the accounts signed in from it.

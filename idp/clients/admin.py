@@ -21,8 +21,8 @@ from idp.models.clients import (
     SECRET_AUTH_METHODS,
     hash_secret,
 )
-from idp.observability.logs import audit
 from idp.registry.allowed import recompute
+from idp.telemetry.logs import audit
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 #: The answers a client may have signed or encrypted, each with its metadata (OIDC

@@ -19,7 +19,7 @@ from idp.datapass.events import KNOWN_EVENTS
 from idp.datapass.service import receive_delivery
 from idp.datapass.signature import SIGNATURE_HEADER, is_valid_signature
 from idp.extensions import csrf
-from idp.observability import metrics
+from idp.telemetry import metrics
 from idp.views.json_errors import json_error, marshmallow_errors, read_json
 
 log = logging.getLogger(__name__)

@@ -31,8 +31,8 @@ from idp.errors import database_error, unexpected
 from idp.hotpath.request import oauth_request
 from idp.oauth2.endpoints import MACHINE_ENDPOINTS
 from idp.oauth2.http import EndpointResponse, JSONError, dispatch, error_response
-from idp.observability.context import note_route
 from idp.security_headers import security_headers
+from idp.telemetry.context import note_route
 
 log = logging.getLogger(__name__)
 

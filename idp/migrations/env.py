@@ -14,7 +14,7 @@ config = context.config
 # This line sets up loggers basically. idp's own loggers, created when their modules were
 # imported, must keep logging after a migration in the same process (the embedded start of
 # idp serve, the tests): fileConfig would otherwise disable them. When the idp command has
-# configured logging already (IDP_LOG_FORMAT: idp.observability.logs), its format applies.
+# configured logging already (IDP_LOG_FORMAT: idp.telemetry.logs), its format applies.
 if not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")

@@ -37,7 +37,7 @@ from idp.models import AccessTokenRecord, Client, RevokedAccessToken, User, utcn
 from idp.oauth2.audience import token_audience
 from idp.oauth2.http import NO_STORE, OAuthRequest
 from idp.oauth2.tokens import ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP, is_self_contained, opaque_reference
-from idp.observability.context import note_client
+from idp.telemetry.context import note_client
 
 #: Longer input is not one of our tokens (and is not worth parsing).
 MAX_TOKEN_LENGTH = 4096

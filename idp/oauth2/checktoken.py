@@ -40,8 +40,8 @@ from idp.oauth2.introspection import INACTIVE, JWT_MEDIA_TYPE, JWT_RESPONSE_TYP,
 from idp.oauth2.jose_answers import signed_answer
 from idp.oauth2.scope_policy import still_allowed
 from idp.oauth2.server import authenticate_client
-from idp.observability import metrics
 from idp.registry.store import registry
+from idp.telemetry import metrics
 from scopes import owned_scopes
 
 #: FranceConnect's ``ChecktokenRequestDto``: the only fields, each required.

@@ -24,8 +24,8 @@ from idp.oauth2.claims import user_claims
 from idp.oauth2.http import EndpointResponse, OAuthRequest, json_response, respond
 from idp.oauth2.scope_policy import still_allowed
 from idp.oauth2.server import authenticate_client
-from idp.observability import metrics
 from idp.registry.store import registry
+from idp.telemetry import metrics
 from scopes import owned_scopes
 
 #: The FranceConnect pivot identity, released to every data provider that sees a token.

@@ -24,7 +24,7 @@ from idp.oauth2.client_auth import (
     authentication_failed,
 )
 from idp.oauth2.http import EndpointResponse, OAuthRequest, authlib_response, error_response
-from idp.observability import context, metrics
+from idp.telemetry import context, metrics
 
 
 class IssuerParameter(_IssuerParameter):

@@ -1,14 +1,9 @@
-"""Observability: what an operator watches (issue 16, "Observability").
+"""Observability: what an operator watches (issue 16, "Observability"), wired by
+:func:`idp.create_app`: :mod:`.requests` (the WSGI middleware in front of both adapters:
+request id, request log line, request metrics), :mod:`.readiness` (the checks ``/readyz``
+and ``idp check`` share), :mod:`.exposition` (``/metrics``: the token, the multiprocess
+collector, the separate port), :mod:`.audit_trail` (the committed audit rows, logged) and
+:mod:`.views` (``/healthz``, ``/readyz``, ``/metrics``).
 
-Two levels, so that nothing imports upwards (``ARCHITECTURE.md``):
-
-- what the features call, one line where a thing happens, importing nothing of theirs:
-  :mod:`.context` (the current request's id, route and client), :mod:`.logs` (the JSON
-  log format and :func:`~.logs.audit`), :mod:`.metrics` (the Prometheus metrics and one
-  function per event);
-- what :func:`idp.create_app` wires: :mod:`.requests` (the WSGI middleware in front of both
-  adapters: request id, request log line, request metrics), :mod:`.readiness` (the checks
-  ``/readyz`` and ``idp check`` share), :mod:`.exposition` (``/metrics``: the token, the
-  multiprocess collector, the separate port) and :mod:`.views` (``/healthz``, ``/readyz``,
-  ``/metrics``).
+What the features call where a thing happens is below every room: :mod:`idp.telemetry`.
 """

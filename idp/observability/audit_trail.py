@@ -4,7 +4,7 @@ The habilitation changes (a DataPass delivery applied, an import, a link, a clie
 from a habilitation, a client's allowed scopes recomputed) are recorded as
 :class:`~idp.models.AuditEvent` rows in the transaction of the change
 (:mod:`idp.datapass`, :mod:`idp.registry.allowed`). One SQLAlchemy session listener puts
-each of them in the log (:func:`idp.observability.logs.audit`) after its transaction
+each of them in the log (:func:`idp.telemetry.logs.audit`) after its transaction
 committed, so a rolled-back change is never logged as done. The other audit events
 (signing keys, clients, identity providers, consents) have no row and are logged by their
 service function.
@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from idp.models import AuditEvent
-from idp.observability.logs import audit
+from idp.telemetry.logs import audit
 
 _PENDING = "idp_audit_events"
 

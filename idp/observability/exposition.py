@@ -22,7 +22,7 @@ from flask import Flask
 
 import keys
 from idp.models import utcnow
-from idp.observability.metrics import metrics, multiprocess_directory
+from idp.telemetry.metrics import metrics, multiprocess_directory
 
 log = logging.getLogger(__name__)
 

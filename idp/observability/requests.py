@@ -2,8 +2,8 @@
 
 :class:`ObservedRequests` is the outermost WSGI middleware (:func:`install`), so the lean
 path (:mod:`idp.hotpath`) and the Flask views are observed by the same code. Each adapter
-adds one line, the route that answered (:func:`idp.observability.context.note_route`);
-client authentication notes the client (:func:`~idp.observability.context.note_client`).
+adds one line, the route that answered (:func:`idp.telemetry.context.note_route`);
+client authentication notes the client (:func:`~idp.telemetry.context.note_client`).
 
 The request log line (logger ``idp.request``) has the method, the path (never the query
 string: ``/authorize`` carries ``state`` and ``code_challenge``, a callback the identity
@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, request
 
-from idp.observability import context, metrics
 from idp.observability.request_ids import HEADER, accepted_or_new
+from idp.telemetry import context, metrics
 
 log = logging.getLogger("idp.request")
 #: Longest path written in a log line (a path is the caller's to choose).
@@ -29,7 +29,7 @@ MAX_LOGGED_PATH = 512
 
 
 class ObservedRequests:
-    """WSGI middleware: an :class:`~idp.observability.context.Observation` per request."""
+    """WSGI middleware: an :class:`~idp.telemetry.context.Observation` per request."""
 
     def __init__(self, wsgi_app: Callable) -> None:
         self.wsgi_app = wsgi_app

@@ -41,8 +41,8 @@ from flask import Flask
 
 from idp.bodies import larger_limits
 from idp.oauth2.http import JSONError, error_response
-from idp.observability import metrics
 from idp.security_headers import security_headers
+from idp.telemetry import metrics
 
 log = logging.getLogger(__name__)
 

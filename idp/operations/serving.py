@@ -27,8 +27,8 @@ from collections.abc import Iterator
 from flask import Flask
 
 from idp.observability.exposition import start_metrics_server
-from idp.observability.logs import configure_logging, granian_log_config
 from idp.operations.buffering import BufferedWSGI
+from idp.telemetry.logs import configure_logging, granian_log_config
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def metrics_directory() -> Iterator[str]:
     prometheus_client picks its multiprocess mode from ``PROMETHEUS_MULTIPROC_DIR`` when it
     is imported, which may have happened before this (the application was loaded first), so
     it picks again here; the metrics themselves are made later, in each worker
-    (:mod:`idp.observability.metrics`).
+    (:mod:`idp.telemetry.metrics`).
     """
     from prometheus_client import values
 

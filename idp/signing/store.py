@@ -18,7 +18,7 @@ from flask import current_app
 import keys
 from idp.extensions import db
 from idp.models import SigningKey, utcnow
-from idp.observability.logs import audit
+from idp.telemetry.logs import audit
 
 #: ``Cache-Control: max-age`` of ``/jwks``: how long a relying party may keep the key set.
 JWKS_MAX_AGE_SECONDS = 60

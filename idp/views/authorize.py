@@ -17,7 +17,7 @@ from idp.oauth2 import authorization_server
 from idp.oauth2.authorize import AuthorizationContext, Step, required_acr
 from idp.oauth2.authorize import authorize as authorize_request
 from idp.oauth2.http import error_response, unrenderable_error
-from idp.observability.context import note_client
+from idp.telemetry.context import note_client
 from idp.views import pending as pending_requests
 from idp.views.oauth import flask_response, oauth_request
 

@@ -20,8 +20,8 @@ import keys
 from idp.extensions import db
 from idp.models import Client, IdentityProvider
 from idp.models.clients import EIDAS_LEVELS
-from idp.observability.logs import audit
 from idp.paths import endpoint_url
+from idp.telemetry.logs import audit
 
 LOCAL = "local"
 NAME = re.compile(r"[a-z][a-z0-9-]{1,31}")

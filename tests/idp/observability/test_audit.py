@@ -1,4 +1,4 @@
-"""Audit events in the log (idp.observability.logs.audit, idp.observability.audit_trail):
+"""Audit events in the log (idp.telemetry.logs.audit, idp.observability.audit_trail):
 key rotation, client and identity-provider changes, habilitation changes, consent
 withdrawal; logged once committed, never a secret."""
 

@@ -1,4 +1,4 @@
-"""The log formats (idp.observability.logs) and how idp serve sets them up
+"""The log formats (idp.telemetry.logs) and how idp serve sets them up
 (idp.operations.serving): JSON or text lines, Granian's own lines in the same format,
 and the metrics made again in multiprocess mode once idp serve has set its directory."""
 
@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from idp.observability import exposition, metrics
-from idp.observability.logs import JSONFormatter, TextFormatter, configure_logging, granian_log_config
+from idp.observability import exposition
 from idp.operations.serving import metrics_directory
+from idp.telemetry import metrics
+from idp.telemetry.logs import JSONFormatter, TextFormatter, configure_logging, granian_log_config
 
 
 def record(**fields) -> logging.LogRecord:
@@ -69,7 +70,7 @@ def test_the_idp_command_configures_the_root_logger_once(log_format):
 
 def test_granian_logs_in_the_same_format():
     config = granian_log_config("json")
-    assert config["formatters"]["generic"] == {"()": "idp.observability.logs.JSONFormatter"}
+    assert config["formatters"]["generic"] == {"()": "idp.telemetry.logs.JSONFormatter"}
     assert config["formatters"]["access"] == config["formatters"]["generic"]
 
 

@@ -1,5 +1,5 @@
 """``/metrics`` (idp.observability.exposition, .views) and the events the features count
-(idp.observability.metrics), through the Flask test client, in both adapters."""
+(idp.telemetry.metrics), through the Flask test client, in both adapters."""
 
 from __future__ import annotations
 

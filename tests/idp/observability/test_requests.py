@@ -9,8 +9,8 @@ import logging
 
 import pytest
 
-from idp.observability.logs import JSONFormatter, RequestFields
 from idp.observability.request_ids import accepted_or_new
+from idp.telemetry.logs import JSONFormatter, RequestFields
 
 ADAPTERS = [{"LEAN_ENDPOINTS": True}, {"LEAN_ENDPOINTS": False}]
 LEAN = pytest.mark.parametrize("app_settings", ADAPTERS, ids=["lean", "flask"])
@@ -106,7 +106,7 @@ def test_a_page_logs_its_url_rule_and_its_path_without_the_query(client, caplog,
 
 def test_every_log_line_of_a_request_carries_its_id(client, caplog):
     """A line written while the request is served (the DataPass receiver's warning), through
-    the handler :func:`idp.observability.logs.configure_logging` installs."""
+    the handler :func:`idp.telemetry.logs.configure_logging` installs."""
     caplog.set_level(logging.INFO, logger="idp.request")
     written = io.StringIO()
     handler = logging.StreamHandler(written)

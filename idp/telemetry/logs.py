@@ -9,7 +9,7 @@ lines) and every other ``idp`` command (:func:`configure_logging`). An applicati
 with :func:`idp.create_app` and served otherwise (``wsgi.py``) logs as its host configures.
 
 Every line written while a request is served carries its ``request_id``
-(:mod:`idp.observability.context`). What a line may hold is the caller's duty: never a
+(:mod:`idp.telemetry.context`). What a line may hold is the caller's duty: never a
 token, a code, a secret, a password or a pivot identity (DESIGN.md, "Security defaults";
 ``tests/idp/observability/test_no_secrets_in_logs.py`` greps a full run for them).
 """
@@ -22,7 +22,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from idp.observability import context
+from idp.telemetry import context
 
 audit_log = logging.getLogger("idp.audit")
 

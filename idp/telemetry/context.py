@@ -4,7 +4,7 @@ One :class:`Observation` per request, made by the middleware in front of both ad
 (:mod:`idp.observability.requests`) and held in a :class:`contextvars.ContextVar`, so that
 whoever learns something about the request (the adapter its route, client authentication
 its client) notes it with one call, whichever adapter serves it, and every log line written
-meanwhile carries the request id (:class:`idp.observability.logs.RequestFields`).
+meanwhile carries the request id (:class:`idp.telemetry.logs.RequestFields`).
 """
 
 from __future__ import annotations
