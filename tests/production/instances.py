@@ -15,8 +15,8 @@ import subprocess
 from pathlib import Path
 
 from tests.e2e_server import IDP, LiveServer, free_port
+from tests.idp.e2e.test_data_provider_e2e import WEBHOOK_SECRET
 
-WEBHOOK_SECRET = "production-datapass-secret-0123456789"
 #: What every instance shares besides the database and the issuer.
 SHARED_SETTINGS = {
     "IDP_SECRET_KEY": "production-session-secret-0123456789abcdef",
@@ -47,7 +47,8 @@ def start_instances(
         }
         command = [IDP, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
         log = tmp_path / f"instance-{number}.log"
-        servers.append(LiveServer(url=f"http://127.0.0.1:{port}", env=server_env, log_path=log, command=command))
+        url = f"http://127.0.0.1:{port}"
+        servers.append(LiveServer(url=url, env=server_env, log_path=log, command=command))
     servers[0].idp("db", "upgrade")
     servers[0].idp("seed-demo")
     try:

@@ -92,7 +92,8 @@ def test_idp_service_stops_gracefully_before_systemd_kills_it():
     settings = service_section("idp.service")
     assert settings["Service.ExecStart"][0].startswith(f"{INSTALLED_IDP} serve ")
     assert settings["Service.KillMode"] == ["mixed"]  # SIGTERM to Granian's main process
-    in_flight = DEFAULTS["HEADER_READ_TIMEOUT"] + DEFAULTS["BODY_READ_TIMEOUT"] + 2 * DEFAULTS["DATABASE_TIMEOUT"]
+    reads = DEFAULTS["HEADER_READ_TIMEOUT"] + DEFAULTS["BODY_READ_TIMEOUT"]
+    in_flight = reads + 2 * DEFAULTS["DATABASE_TIMEOUT"]
     assert int(settings["Service.TimeoutStopSec"][0]) > in_flight
 
 
@@ -103,7 +104,8 @@ def test_the_timer_runs_the_purge():
 
 
 def test_the_nginx_configuration_is_valid(tmp_path):
-    proxy = configure_nginx(tmp_path, ["127.0.0.1:8001", "127.0.0.1:8002"], make_certificates(tmp_path / "tls"))
+    certificates = make_certificates(tmp_path / "tls")
+    proxy = configure_nginx(tmp_path, ["127.0.0.1:8001", "127.0.0.1:8002"], certificates)
     result = subprocess.run(proxy.command("-t"), capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
