@@ -160,13 +160,15 @@ class Nginx:
             self.process.wait(timeout=10)
 
 
-def configure_nginx(directory: Path, upstreams: list[str], certificates: Certificates) -> Nginx:
+def configure_nginx(
+    directory: Path, upstreams: list[str], certificates: Certificates, https_port: int | None = None
+) -> Nginx:
     """Write nginx's configuration for two upstream instances (``host:port``); not started."""
     if not Path(NGINX).exists():
         raise AssertionError("the reverse-proxy tests need Debian's nginx: run `make install-dev`")
     prefix = directory / "nginx"
     (prefix / "logs").mkdir(parents=True, exist_ok=True)  # nginx -t opens the compiled-in log path
-    proxy = Nginx(prefix, free_port(), free_port(), certificates)
+    proxy = Nginx(prefix, https_port or free_port(), free_port(), certificates)
     site = render_site(
         {
             "IDP_SERVER_NAME": "localhost",
