@@ -35,7 +35,9 @@ pid {prefix}/nginx.pid;
 error_log {prefix}/error.log info;
 events {{ worker_connections 256; }}
 http {{
-    access_log {prefix}/access.log;
+    # Which instance answered (several when a failed connection was retried), for the tests.
+    log_format upstreams '$upstream_addr $status $request_method $uri';
+    access_log {prefix}/access.log upstreams;
     client_body_temp_path {prefix}/client_body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
@@ -135,6 +137,14 @@ class Nginx:
     @property
     def error_log(self) -> str:
         return (self.prefix / "error.log").read_text()
+
+    def access_log(self) -> list[tuple[list[str], int, str, str]]:
+        """Each request: the instances tried (``host:port``), the status, method and path."""
+        entries = []
+        for line in (self.prefix / "access.log").read_text().splitlines():
+            upstreams, status, method, path = line.rsplit(" ", 3)
+            entries.append((upstreams.split(", "), int(status), method, path))
+        return entries
 
     def command(self, *extra: str) -> list[str]:
         return [NGINX, "-p", str(self.prefix), "-c", str(self.prefix / "nginx.conf"),
