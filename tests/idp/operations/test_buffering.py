@@ -7,6 +7,7 @@ real server is exercised by ``test_slow_clients.py``.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 
 import pytest
@@ -93,7 +94,10 @@ def serve(app, *requests: tuple[Scope, Protocol]) -> float:
             server.__rsgi_del__(loop)
         return loop.time() - started
 
-    return asyncio.run(run())
+    # On a thread of its own: Playwright's sync API (the browser tests, when they ran
+    # earlier in this process) leaves its event loop running on the main thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 FORM = ("content-type", "application/x-www-form-urlencoded")
