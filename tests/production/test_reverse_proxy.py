@@ -85,7 +85,8 @@ def test_cookies_are_secure(deployment):
 
 def test_a_form_posted_from_another_origin_is_refused(deployment):
     """Over https, a form must come from this origin (Flask-WTF's strict Referer check), as
-    the same-origin Referer of our pages lets it."""
+    the same-origin Referer of our pages lets it. The check runs only on a request idp sees
+    as https: X-Forwarded-Proto from nginx is believed."""
     browser = deployment.browser()
     page = browser.get(f"{deployment.url}/login", timeout=10)
     for referer in ("https://attacker.example/login", None):
