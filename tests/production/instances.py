@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 from pathlib import Path
 
 from tests.e2e_server import IDP, LiveServer, free_port
@@ -64,17 +62,6 @@ def start_instances(
 def stop_all(servers: list[LiveServer]) -> None:
     for server in servers:
         server.stop()
-
-
-def terminate(server: LiveServer, timeout: float = 30) -> int:
-    """Stop ``server`` as systemd does (SIGTERM) and wait for it; its exit status."""
-    server.process.send_signal(signal.SIGTERM)
-    try:
-        return server.process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=5)
-        raise AssertionError(f"idp serve did not stop within {timeout} s of SIGTERM") from None
 
 
 def demo_data_provider(servers: list[LiveServer]) -> dict:

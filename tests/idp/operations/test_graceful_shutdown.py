@@ -34,23 +34,38 @@ def _response(sock: socket.socket) -> tuple[int, bytes]:
     return response.status, response.read()
 
 
-def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(server):
-    service = server.idp_json(
-        "clients", "create", "--name", "fs", "--allowed-scopes", MACHINE_SCOPE, "--json"
-    )
+def begin_token_request(url: str, service: dict) -> tuple[socket.socket, bytes]:
+    """A client_credentials request to ``url`` whose headers and first bytes of body are
+    sent: in flight until the rest (returned) is sent."""
     credentials = base64.b64encode(f"{service['client_id']}:{service['client_secret']}".encode()).decode()
     body = urlencode({"grant_type": "client_credentials", "scope": MACHINE_SCOPE}).encode()
-    port = urlsplit(server.url).port
-    idle = socket.create_connection(("127.0.0.1", port), timeout=10)
-    idle.sendall(b"GET /jwks HTTP/1.1\r\nHost: localhost\r\n\r\n")
-    assert _response(idle)[0] == 200  # kept alive, now idle
-    in_flight = socket.create_connection(("127.0.0.1", port), timeout=10)
-    in_flight.sendall(
+    sock = socket.create_connection(("127.0.0.1", urlsplit(url).port), timeout=10)
+    sock.sendall(
         b"POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
         + f"Authorization: Basic {credentials}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
         + body[:10]
     )
     time.sleep(0.5)  # the server has the headers and part of the body
+    return sock, body[10:]
+
+
+def finish_token_request(sock: socket.socket, rest: bytes) -> None:
+    """Send the rest of the body: the answer must be a token."""
+    sock.sendall(rest)
+    status, answer = _response(sock)
+    assert status == 200, answer
+    assert json.loads(answer)["token_type"].lower() == "bearer"
+
+
+def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(server):
+    service = server.idp_json(
+        "clients", "create", "--name", "fs", "--allowed-scopes", MACHINE_SCOPE, "--json"
+    )
+    port = urlsplit(server.url).port
+    idle = socket.create_connection(("127.0.0.1", port), timeout=10)
+    idle.sendall(b"GET /jwks HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert _response(idle)[0] == 200  # kept alive, now idle
+    in_flight, rest = begin_token_request(server.url, service)
 
     server.process.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 5
@@ -64,8 +79,5 @@ def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(server):
     assert server.process.poll() is None, "exited with a request in flight"
     assert idle.recv(1) == b"", "an idle keep-alive connection is left open"
 
-    in_flight.sendall(body[10:])
-    status, answer = _response(in_flight)
-    assert status == 200, answer
-    assert json.loads(answer)["token_type"].lower() == "bearer"
+    finish_token_request(in_flight, rest)
     assert server.process.wait(timeout=15) == 0
