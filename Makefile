@@ -52,7 +52,7 @@ translations: $(DEV_STAMP)
 # from NodeSource (npm bundled) is not asked to install Debian's conflicting npm. apt's own
 # output and errors are shown.
 TEST_SYSTEM_NEEDS := chromium=chromium /usr/lib/postgresql/*/bin/initdb=postgresql npm=npm \
-	redis-server=redis-server systemd-analyze=systemd
+	redis-server=redis-server systemd-analyze=systemd /usr/sbin/nginx=nginx
 BENCH_SYSTEM_NEEDS := wrk=wrk
 
 define install-missing
@@ -70,7 +70,7 @@ endef
 
 # Chromium for the browser tests, PostgreSQL for the multi-instance tests, npm for axe-core
 # and the federation peers, Redis for the shared rate-limit budget, systemd-analyze to
-# verify the units in deploy/systemd.
+# verify the units in deploy/systemd, nginx for the reverse-proxy tests (deploy/nginx).
 system-deps:
 	$(call install-missing,$(TEST_SYSTEM_NEEDS))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -47,7 +47,12 @@ class Citizen:
         raise AssertionError("too many steps")
 
     def _post(self, response: requests.Response, action: str, data: dict) -> requests.Response:
-        return self.browser.post(urljoin(response.url, action), data=data, allow_redirects=False, timeout=30)
+        """Submit a form of ``response``'s page, with the Referer a browser sends to the same
+        origin (the hub's ``Referrer-Policy: same-origin``; checked on https)."""
+        target = urljoin(response.url, action)
+        same_origin = urlsplit(target)[:2] == urlsplit(response.url)[:2]
+        headers = {"Referer": response.url} if same_origin else {}
+        return self.browser.post(target, data=data, headers=headers, allow_redirects=False, timeout=30)
 
     def _next(self, response: requests.Response, choose: str | None) -> requests.Response | None:
         if response.status_code in (302, 303):

@@ -75,7 +75,7 @@ def test_security_headers_on_pages(client):
     assert "script-src 'self'" in csp
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     html = response.get_data(as_text=True)
     assert "<script" not in html and "style=" not in html  # nothing the CSP would block
 
