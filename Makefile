@@ -104,9 +104,14 @@ run: $(STAMP)
 	trap 'kill $$upstream 2>/dev/null; wait $$upstream' EXIT INT TERM; \
 	$(HUB_ENV) $(BIN)/idp serve --host $(HOST) --port $(PORT)
 
+# The suite runs each test on SQLite and PostgreSQL: one pytest-xdist worker per core (each
+# with its own session fixtures: PostgreSQL cluster, servers), a test file kept on one worker
+# so that its module fixtures start once. TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
