@@ -183,5 +183,6 @@ def _count_statements(app, send, times: int = 50) -> float:
         event.remove(engine, "checkin", on_checkin)
     return len(statements) / times
 
+
 if __name__ == "__main__":
     main()

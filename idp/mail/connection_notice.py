@@ -29,6 +29,7 @@ class Alert:
     message: EmailMessage
     client_id: str  # the service alerted about
 
+
 TEXT = """\
 Bonjour {name},
 
