@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import postgres, report
-from bench.fixtures import idp_credentials, peer_credentials, prepare_flow
+from bench.fixtures import idp_credentials, peer_credentials, prepare_flow, prepare_peer_flow
 from bench.loadgen import run_wrk
 from bench.procfs import RssSampler, status_kib, worker_pids
 from bench.servers import WORK, Server, prepare_idp, start_peer
@@ -80,6 +80,7 @@ def _bench_database(
             theirs = {
                 "token": token_workload(peer_creds),
                 "introspect": introspect_workload(peers["introspect"], peer_creds),
+                "flow": flow_workload(prepare_peer_flow(peers["flow"])),
             }
         for workload in ours:
             if args.only and workload.key not in args.only:
@@ -172,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
             else {
                 "token": start_peer(work / "peer-jwt.log", "jwt"),
                 "introspect": start_peer(work / "peer-opaque.log", "opaque"),
+                "flow": start_peer(work / "peer-flow.log", script="oidc-provider-flow-peer.mjs"),
             }
         )
         try:

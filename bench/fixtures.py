@@ -19,6 +19,9 @@ from bench.servers import IdpServer, Server
 
 PEER_SERVICE = ("fs-bench", "fs-bench-secret-0123456789abcdef")
 PEER_DATA_PROVIDER = ("fd-bench", "fd-bench-secret-0123456789abcdef")
+#: ``oidc-provider-flow-peer.mjs``'s service provider and its unreachable redirect URI.
+PEER_FLOW_SERVICE = ("fs-flow", "fs-flow-secret-0123456789abcdef")
+PEER_FLOW_REDIRECT_URI = "http://127.0.0.1:9/cb"
 FLOW_REDIRECT_URI = "https://fs-bench.example/callback"
 FLOW_SCOPE = "openid given_name family_name"
 CITIZEN = ("marie.dupont", "demo-password-2026")  # from `idp seed-demo`
@@ -98,6 +101,8 @@ class FlowSetup:
     cookie: str
     authorization: str
     token_body: str
+    token_path: str = "/token"
+    userinfo_path: str = "/userinfo"
 
 
 def _csrf(html: str) -> str:
@@ -107,25 +112,31 @@ def _csrf(html: str) -> str:
     return match.group(1)
 
 
-def flow_requests(client_id: str) -> tuple[str, str]:
+def flow_requests(
+    client_id: str, redirect_uri: str = FLOW_REDIRECT_URI, authorize: str = "/authorize"
+) -> tuple[str, str]:
     """The service provider's PKCE authorization request (path and query), and its token
     request's form body but the code, which each flow appends."""
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    authorize_path = "/authorize?" + urlencode(
-        {
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": FLOW_REDIRECT_URI,
-            "scope": FLOW_SCOPE,
-            "state": "bench-state",
-            "nonce": secrets.token_urlsafe(24),  # FranceConnect requires 22 characters or more
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        }
+    authorize_path = (
+        authorize
+        + "?"
+        + urlencode(
+            {
+                "response_type": "code",
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+                "scope": FLOW_SCOPE,
+                "state": "bench-state",
+                "nonce": secrets.token_urlsafe(24),  # FranceConnect requires 22 characters or more
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
     )
     token_body = urlencode(
-        {"grant_type": "authorization_code", "redirect_uri": FLOW_REDIRECT_URI, "code_verifier": verifier}
+        {"grant_type": "authorization_code", "redirect_uri": redirect_uri, "code_verifier": verifier}
     )
     return authorize_path, token_body
 
@@ -170,3 +181,34 @@ def introspection_target(server: Server, credentials: Credentials) -> tuple[str,
     """(path, form body) introspecting a fresh valid token as the data provider."""
     token = credentials.client_credentials_token(server.url)
     return credentials.introspect_path, urlencode({"token": token})
+
+
+def prepare_peer_flow(peer: Server) -> FlowSetup:
+    """Sign in and consent once through the peer's dev interactions, as its header says:
+    the login form (any name and password), then the consent form; afterwards the same
+    authorization request answers a code at once."""
+    authorize_path, token_body = flow_requests(PEER_FLOW_SERVICE[0], PEER_FLOW_REDIRECT_URI, "/auth")
+    browser = requests.Session()
+    response = browser.get(peer.url + authorize_path, allow_redirects=False, timeout=10)
+    for _ in range(12):
+        location = response.headers.get("Location", "")
+        if location.startswith(PEER_FLOW_REDIRECT_URI):
+            if "code" not in parse_qs(urlsplit(location).query):
+                raise RuntimeError(f"the peer refused the flow: {location}")
+            cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+            return FlowSetup(authorize_path, cookie, basic(*PEER_FLOW_SERVICE), token_body, "/token", "/me")
+        if location:
+            response = browser.get(urljoin(response.url, location), allow_redirects=False, timeout=10)
+            continue
+        action = re.search(r'<form[^>]*action="([^"]+)"', response.text)
+        if action is None:
+            raise RuntimeError(f"unexpected peer page {response.status_code}: {response.text[:300]}")
+        form = (
+            {"prompt": "login", "login": CITIZEN[0], "password": CITIZEN[1]}
+            if 'name="login"' in response.text
+            else {"prompt": "consent"}
+        )
+        response = browser.post(
+            urljoin(response.url, action.group(1)), data=form, allow_redirects=False, timeout=10
+        )
+    raise RuntimeError("the peer's interactions did not end")

@@ -131,16 +131,17 @@ def install_peer() -> None:
         )
 
 
-def start_peer(log: Path, access_token_format: str) -> Server:
+def start_peer(log: Path, access_token_format: str = "", script: str = "oidc-provider-peer.mjs") -> Server:
     """The peer as its README starts it. oidc-provider refuses to introspect its own JWT
     access tokens (``unsupported_token_type``), so introspection runs against a second
-    instance issuing opaque tokens; token issuance runs against the JWT one."""
+    instance issuing opaque tokens; token issuance runs against the JWT one. The code flow
+    runs against ``oidc-provider-flow-peer.mjs`` (FranceConnect's flow, opaque tokens)."""
     install_peer()
     port = free_port()
     server = Server(name="peer", url=f"http://127.0.0.1:{port}")
     env = {**os.environ, "PORT": str(port), "AT_FORMAT": access_token_format}
     server.process = subprocess.Popen(
-        ["node", "oidc-provider-peer.mjs"],
+        ["node", script],
         cwd=PEER_DIR,
         env=env,
         stdout=log.open("w"),

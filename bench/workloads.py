@@ -97,6 +97,8 @@ def flow_workload(flow: FlowSetup) -> Workload:
             "BENCH_COOKIE": flow.cookie,
             "BENCH_AUTHORIZATION": flow.authorization,
             "BENCH_TOKEN_BODY": flow.token_body,
+            "BENCH_TOKEN_PATH": flow.token_path,
+            "BENCH_USERINFO_PATH": flow.userinfo_path,
         },
         unit="flows/s",
     )

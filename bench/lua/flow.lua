@@ -1,5 +1,6 @@
 -- The authorization-code flow of a citizen who already signed in and consented:
---   GET /authorize (session cookie) -> 302 with a code -> POST /token -> GET /userinfo.
+--   GET /authorize (session cookie) -> 302 (or 303) with a code -> POST /token -> GET /userinfo
+-- (the peer's paths: BENCH_TOKEN_PATH, BENCH_USERINFO_PATH).
 -- wrk gives no connection identity to request()/response(), so each step's successor is
 -- queued and the next free connection of the thread sends it: every step still runs
 -- strictly after the one it depends on, and several flows are in flight per thread.
@@ -9,6 +10,8 @@ local authorize_path = os.getenv("BENCH_AUTHORIZE_PATH")
 local cookie = os.getenv("BENCH_COOKIE")
 local client_auth = os.getenv("BENCH_AUTHORIZATION")
 local token_body_prefix = os.getenv("BENCH_TOKEN_BODY")  -- everything but the code
+local token_path = os.getenv("BENCH_TOKEN_PATH") or "/token"
+local userinfo_path = os.getenv("BENCH_USERINFO_PATH") or "/userinfo"
 
 local queue, head, tail = {}, 1, 0
 
@@ -31,19 +34,19 @@ function request()
   if item == nil then
     return wrk.format("GET", authorize_path, { ["Cookie"] = cookie })
   elseif item.kind == "token" then
-    return wrk.format("POST", "/token", {
+    return wrk.format("POST", token_path, {
       ["Authorization"] = client_auth,
       ["Content-Type"] = "application/x-www-form-urlencoded",
     }, token_body_prefix .. "&code=" .. item.code)
   else
-    return wrk.format("GET", "/userinfo", { ["Authorization"] = "Bearer " .. item.access_token })
+    return wrk.format("GET", userinfo_path, { ["Authorization"] = "Bearer " .. item.access_token })
   end
 end
 
 -- Responses of different connections interleave: each one's step is told by its content.
 function response(status, headers, body)
   local location = headers["Location"] or headers["location"]
-  if status == 302 and location then
+  if (status == 302 or status == 303) and location then
     local code = string.match(location, "[?&]code=([^&]+)")
     if code then
       push({ kind = "token", code = code })
