@@ -102,7 +102,7 @@ def claim_code(code: str, client_id: str) -> ClaimedCode | None:
     ).first()
     db.session.commit()
     if row is not None:
-        claimed = ClaimedCode(*row)
+        claimed = ClaimedCode(**row._mapping)
         if claimed.expires_at <= utcnow():
             raise InvalidGrantError("authorization code expired")
         return claimed
