@@ -29,20 +29,21 @@ import time
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from flask import current_app
 
-from idp.citizens.subject import pairwise_sub
 from idp.models import Client
 from idp.models.clients import DEFAULT_CHECKTOKEN_SIGNING_ALG
-from idp.oauth2.bearer import active_token
 from idp.oauth2.checks import FORM_REQUEST_CHECKS, Check, run_checks
 from idp.oauth2.claims import user_claims
 from idp.oauth2.http import EndpointResponse, OAuthRequest, respond
-from idp.oauth2.introspection import INACTIVE, JWT_MEDIA_TYPE, JWT_RESPONSE_TYP, require_data_provider
+from idp.oauth2.introspection import (
+    INACTIVE,
+    JWT_MEDIA_TYPE,
+    JWT_RESPONSE_TYP,
+    require_data_provider,
+    seen_by,
+)
 from idp.oauth2.jose_answers import signed_answer
-from idp.oauth2.scope_policy import still_allowed
 from idp.oauth2.server import authenticate_client
-from idp.registry.store import registry
 from idp.telemetry import metrics
-from scopes import owned_scopes
 
 #: FranceConnect's ``ChecktokenRequestDto``: the only fields, each required.
 REQUEST_FIELDS = ("token", "client_id", "client_secret")
@@ -81,24 +82,20 @@ def token_introspection(data_provider: Client, token: str) -> dict:
     Inactive: not one of our tokens, expired, revoked, client gone, or no scope of this data
     provider among those its client is still allowed (a revoked habilitation counts at once).
     """
-    found = active_token(token)
-    if found is None:
+    seen = seen_by(data_provider, token)
+    if seen is None:
         return INACTIVE
-    claims, user = found.claims, found.user
-    visible = owned_scopes(registry(), data_provider.namespace, still_allowed(found.client, claims["scope"]))
-    if not visible:
-        return INACTIVE
+    claims, user = seen.claims, seen.user
     answer = {
         "active": True,
         "aud": claims["client_id"],
-        # A client_credentials token names no citizen: its subject is its client (RFC 9068 §2.2).
-        "sub": pairwise_sub(data_provider.sector, user.identity_hash) if user else claims["client_id"],
+        "sub": seen.sub,
         "iat": claims["iat"],
         "exp": claims["exp"],
     }
     if "acr" in claims:
         answer["acr"] = claims["acr"]
-    answer.update(jti=claims["jti"], scope=" ".join(visible))
+    answer.update(jti=claims["jti"], scope=" ".join(seen.scopes))
     if user is not None:
         identity = user_claims(user)
         answer.update({name: identity[name] for name in PIVOT_IDENTITY if name in identity})

@@ -11,13 +11,14 @@ Cost per request: one signature check with the cached key ring, and one indexed 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnauthorizedClientError
 from flask import current_app
 
 from idp import signing
 from idp.citizens.subject import pairwise_sub
-from idp.models import Client
+from idp.models import Client, User
 from idp.oauth2.bearer import active_token
 from idp.oauth2.checks import FORM_REQUEST_CHECKS, run_checks
 from idp.oauth2.claims import user_claims
@@ -47,6 +48,34 @@ def require_data_provider(client: Client) -> Client:
     return client
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What a data provider may see of an active token: its claims and citizen, the scopes
+    of this data provider's namespace that its client is still allowed, and the ``sub``."""
+
+    claims: dict
+    user: User | None
+    scopes: list[str]
+    sub: str
+
+
+def seen_by(data_provider: Client, token: object) -> Seen | None:
+    """The token as ``data_provider`` sees it, or None when it is inactive for it: not one of
+    ours, expired, revoked, client gone, or none of this data provider's scopes still allowed
+    (a revoked habilitation takes effect at once). Shared by ``/introspect`` and
+    ``/checktoken``. The ``sub`` is pairwise for the data provider; a client_credentials
+    token names no citizen, so its subject is its client (RFC 9068 §2.2)."""
+    found = active_token(token)
+    if found is None:
+        return None
+    claims, user = found.claims, found.user
+    visible = owned_scopes(registry(), data_provider.namespace, still_allowed(found.client, claims["scope"]))
+    if not visible:
+        return None
+    sub = pairwise_sub(data_provider.sector, user.identity_hash) if user else claims["client_id"]
+    return Seen(claims, user, visible, sub)
+
+
 def introspect(data_provider: Client, token: object) -> dict:
     """RFC 7662 §2.2 response for ``data_provider``; :data:`INACTIVE` when nothing is left.
 
@@ -54,23 +83,20 @@ def introspect(data_provider: Client, token: object) -> dict:
     no scope of this data provider among those the token's client is still allowed (a revoked
     habilitation takes effect at once, since the client row is read on every request).
     """
-    found = active_token(token)
-    if found is None:
+    seen = seen_by(data_provider, token)
+    if seen is None:
         return INACTIVE
-    claims, user = found.claims, found.user
-    visible = owned_scopes(registry(), data_provider.namespace, still_allowed(found.client, claims["scope"]))
-    if not visible:
-        return INACTIVE
+    claims, user = seen.claims, seen.user
     response = {
         "active": True,
-        "scope": " ".join(visible),
+        "scope": " ".join(seen.scopes),
         "client_id": claims["client_id"],
         "token_type": "Bearer",
         "exp": claims["exp"],
         "iat": claims["iat"],
         "iss": claims["iss"],
         "aud": claims["aud"],
-        "sub": pairwise_sub(data_provider.sector, user.identity_hash) if user else claims["client_id"],
+        "sub": seen.sub,
     }
     for name in ("acr", "auth_time"):
         if name in claims:

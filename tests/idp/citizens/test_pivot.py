@@ -7,15 +7,9 @@ from datetime import date
 import pytest
 
 from idp.citizens.pivot import birthdate_problem, identity_problems
+from tests.idp.citizens.test_subject import JOELLE
 
-VALID = {
-    "given_name": "Joëlle Françoise",
-    "family_name": "DUBINÔRE",
-    "birthdate": "1992-08-15",
-    "gender": "female",
-    "birthplace": "75117",
-    "birthcountry": "99100",
-}
+VALID = JOELLE  # FranceConnect's own test citizen: a valid pivot identity
 
 
 def test_a_complete_identity_passes():

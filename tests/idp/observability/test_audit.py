@@ -54,7 +54,7 @@ def test_key_rotation_and_retirement_are_audited(app, runner, caplog):
     assert rotation["audit"] == "signing_keys_rotated"
     active = [kid for kid, state in rotation["keys"].items() if state == "active"]
     assert len(active) == 2
-    assert runner.invoke(args=["keys", "retire", active[0]]).exit_code == 0
+    assert runner.invoke(args=["keys", "retire", "--", active[0]]).exit_code == 0
     assert audits(caplog)[1] == {"audit": "signing_key_retired", "kid": active[0]}
 
 

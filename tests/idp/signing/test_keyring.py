@@ -106,7 +106,7 @@ def test_retiring_the_active_key_then_rotating_never_signs_with_an_unpublished_k
     published_for(app, timedelta(minutes=5))
     with app.app_context():
         active = next(r.kid for r in signing.load_records() if r.state.value == "active" and r.alg == "ES256")
-    assert runner.invoke(args=["keys", "retire", active]).exit_code == 0
+    assert runner.invoke(args=["keys", "retire", "--", active]).exit_code == 0
     assert runner.invoke(args=["keys", "rotate"]).exit_code == 0  # ES256 only gets a NEXT key
     time.sleep(1.1)
     with app.app_context():
@@ -121,7 +121,7 @@ def test_a_wrong_passphrase_changes_nothing(app, runner, monkeypatch):
     with app.app_context():
         before = [(r.kid, r.state) for r in signing.load_records()]
     app.config["KEYS_PASSPHRASE"] = "not-the-passphrase-of-these-keys"
-    for command in (["keys", "rotate"], ["keys", "retire", before[0][0]]):
+    for command in (["keys", "rotate"], ["keys", "retire", "--", before[0][0]]):
         result = runner.invoke(args=command)
         assert result.exit_code == 1
         assert "IDP_KEYS_PASSPHRASE does not decrypt" in result.output
