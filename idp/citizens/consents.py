@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 
+from idp.database import reads
 from idp.extensions import db
 from idp.models import AccessTokenRecord, Consent, RefreshToken, utcnow
 from idp.telemetry.logs import audit
 
-
-def covering_consent(user_id: int, client_id: str, scope_keys: list[str]) -> Consent | None:
-    """An active consent of this user for this client whose scopes include the request."""
-    wanted = set(scope_keys)
-    rows = db.session.scalars(
-        db.select(Consent)
-        .where(Consent.user_id == user_id, Consent.client_id == client_id, Consent.revoked_at.is_(None))
-        .order_by(Consent.granted_at.desc())
+_ACTIVE_CONSENTS = (
+    select(Consent.id, Consent.scope, Consent.granted_at)
+    .where(
+        Consent.user_id == bindparam("user_id"),
+        Consent.client_id == bindparam("client_id"),
+        Consent.revoked_at.is_(None),
     )
-    return next((row for row in rows if wanted <= row.scopes), None)
+    .order_by(Consent.granted_at.desc())
+)
+
+
+def covering_consent(user_id: int, client_id: str, scope_keys: list[str]):
+    """An active consent of this user for this client whose scopes include the request: a
+    row (``id``, ``scope``, ``granted_at``), read on every ``/authorize`` of a returning
+    citizen (:mod:`idp.database.reads`, committed consents only), or None."""
+    wanted = set(scope_keys)
+    rows = reads.all_rows(_ACTIVE_CONSENTS, {"user_id": user_id, "client_id": client_id})
+    return next((row for row in rows if wanted <= set(row.scope.split())), None)
 
 
 def record_consent(user_id: int, client_id: str, scope_keys: list[str]) -> Consent:

@@ -14,31 +14,30 @@ from datetime import timedelta
 
 from flask import current_app
 
-from idp.citizens.federation import providers
+from idp.citizens.sessions import SignIn
 from idp.extensions import db
-from idp.models import Client, ConnectionEvent, LoginSession, utcnow
+from idp.models import Client, ConnectionEvent, utcnow
 
 #: How many connections ``/account`` shows, newest first.
 SHOWN = 50
 
 
-def record_connection(client: Client, login: LoginSession, scope: str) -> ConnectionEvent:
-    """Add the connection to the caller's transaction (it commits with the code)."""
-    provider = providers.find(login.identity_provider)
+def connection_record(client: Client, login: SignIn, scope: str) -> dict:
+    """The columns of the connection (:class:`~idp.models.ConnectionEvent` but ``id``), stored
+    with the code (:func:`idp.oauth2.codes.store_code`). The provider's title is the one the
+    sign-in was read with; a provider deleted since is named by its name."""
     now = utcnow()
-    event = ConnectionEvent(
-        user_id=login.user_id,
-        at=now,
-        client_id=client.client_id,
-        service=client.name,
-        identity_provider=login.identity_provider,
-        identity_provider_title=provider.title if provider is not None else login.identity_provider,
-        acr=login.acr,
-        scope=scope,
-        expires_at=now + timedelta(days=current_app.config["CONNECTION_HISTORY_DAYS"]),
-    )
-    db.session.add(event)
-    return event
+    return {
+        "user_id": login.user_id,
+        "at": now,
+        "client_id": client.client_id,
+        "service": client.name,
+        "identity_provider": login.identity_provider,
+        "identity_provider_title": login.identity_provider_title or login.identity_provider,
+        "acr": login.acr,
+        "scope": scope,
+        "expires_at": now + timedelta(days=current_app.config["CONNECTION_HISTORY_DAYS"]),
+    }
 
 
 def recent_connections(user_id: int) -> list[ConnectionEvent]:

@@ -2,38 +2,91 @@
 
 The cookie (Flask's signed session) carries only a random session id; the table keeps its
 SHA-256, the user, ``auth_time``, ``acr`` and ``amr`` (OIDC Core §2).
+
+Every ``/authorize`` of a signed-in citizen reads its sign-in: one indexed statement on the
+thread's connection (:mod:`idp.database.reads`), the session, its citizen and the title of
+the identity provider together (the connection history names it), into
+read-only :class:`SignIn` and :class:`Citizen` values rather than ORM objects (whose identity
+map and lazy loading cost more than the read itself, ``bench/RESULTS.md``). A sign-in is
+committed before its cookie is sent, so the read sees it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 
 from flask import current_app, g, session
+from sqlalchemy import bindparam, select, update
 
+from idp.citizens.users import CITIZEN_COLUMNS, Citizen
+from idp.database import reads
 from idp.extensions import db
-from idp.models import LoginSession, User, utcnow
+from idp.models import IdentityProvider, LoginSession, User, utcnow
 
 SESSION_KEY = "sid"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A live sign-in: the row of :class:`~idp.models.LoginSession`, and its citizen."""
+
+    id: str
+    user_id: int
+    auth_time: datetime
+    acr: str
+    amr: list
+    identity_provider: str
+    upstream_id_token: str | None
+    #: The provider's title as the citizen knows it (None once the provider is deleted).
+    identity_provider_title: str | None
+    user: Citizen
+
+
+_SIGN_IN_COLUMNS = [
+    LoginSession.__table__.c[item.name]
+    for item in fields(SignIn)
+    if item.name not in ("identity_provider_title", "user")
+]
+_LIVE_SIGN_IN = (
+    select(
+        *_SIGN_IN_COLUMNS,
+        IdentityProvider.title.label("identity_provider_title"),
+        *(column.label("citizen_" + column.name) for column in CITIZEN_COLUMNS),
+    )
+    .join_from(LoginSession, User, LoginSession.user_id == User.id)
+    .outerjoin(IdentityProvider, IdentityProvider.name == LoginSession.identity_provider)
+    .where(
+        LoginSession.id == bindparam("id"),
+        LoginSession.revoked_at.is_(None),
+        LoginSession.expires_at > bindparam("now"),
+    )
+)
 
 
 def _hash(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
-def current_login() -> LoginSession | None:
-    """The live sign-in of this browser, or None (expired, revoked, unknown)."""
-    if "login_session" in g:
-        return g.login_session
-    sid = session.get(SESSION_KEY)
-    login = None
-    if isinstance(sid, str):
-        login = db.session.get(LoginSession, _hash(sid))
-        if login is not None and (login.revoked_at is not None or login.expires_at <= utcnow()):
-            login = None
-    g.login_session = login
-    return login
+def sign_in_of(sid: object) -> SignIn | None:
+    """The live sign-in whose cookie carries ``sid``, or None (expired, revoked, unknown)."""
+    if not isinstance(sid, str):
+        return None
+    row = reads.first(_LIVE_SIGN_IN, {"id": _hash(sid), "now": utcnow()})
+    if row is None:
+        return None
+    values = row._asdict()
+    citizen = Citizen(**{column.name: values.pop("citizen_" + column.name) for column in CITIZEN_COLUMNS})
+    return SignIn(**values, user=citizen)
+
+
+def current_login() -> SignIn | None:
+    """The live sign-in of this browser (Flask's session cookie), or None."""
+    if "login_session" not in g:
+        g.login_session = sign_in_of(session.get(SESSION_KEY))
+    return g.login_session
 
 
 def start_login(
@@ -42,7 +95,7 @@ def start_login(
     amr: list[str],
     identity_provider: str = "local",
     upstream_id_token: str | None = None,
-) -> LoginSession:
+) -> SignIn:
     """Sign a user in. The session is renewed: old cookie data is dropped (fixation).
 
     ``identity_provider`` is the provider the citizen signed in with, and
@@ -52,29 +105,32 @@ def start_login(
     session.clear()
     sid = secrets.token_urlsafe(32)
     now = utcnow()
-    login = LoginSession(
-        id=_hash(sid),
-        user_id=user.id,
-        auth_time=now,
-        acr=acr,
-        amr=amr,
-        identity_provider=identity_provider,
-        upstream_id_token=upstream_id_token,
-        created_at=now,
-        expires_at=now + timedelta(seconds=current_app.config["SESSION_LIFETIME"]),
+    db.session.add(
+        LoginSession(
+            id=_hash(sid),
+            user_id=user.id,
+            auth_time=now,
+            acr=acr,
+            amr=amr,
+            identity_provider=identity_provider,
+            upstream_id_token=upstream_id_token,
+            created_at=now,
+            expires_at=now + timedelta(seconds=current_app.config["SESSION_LIFETIME"]),
+        )
     )
-    db.session.add(login)
     db.session.commit()
     session[SESSION_KEY] = sid
-    g.login_session = login
-    return login
+    g.login_session = sign_in_of(sid)
+    return g.login_session
 
 
-def end_login() -> LoginSession | None:
+def end_login() -> SignIn | None:
     """Sign out: revoke the server-side session and forget the cookie's id."""
     login = current_login()
     if login is not None:
-        login.revoked_at = utcnow()
+        db.session.execute(
+            update(LoginSession).where(LoginSession.id == login.id).values(revoked_at=utcnow())
+        )
         db.session.commit()
     session.pop(SESSION_KEY, None)
     g.login_session = None

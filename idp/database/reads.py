@@ -1,4 +1,5 @@
-"""The hot reads: single-row SELECTs on a raw DBAPI connection held by each server thread.
+"""The hot reads: single-row SELECTs on a raw DBAPI connection held by each server thread
+(and, on the same connection, the hot writes of :mod:`idp.database.writes`).
 
 The machine endpoints read one or two rows per request (a client's version, a token's
 record). Through a SQLAlchemy ``Connection`` each costs 30 to 120 µs of Python (transaction
@@ -23,23 +24,29 @@ ORM's, so that one handler answers them (503).
 from __future__ import annotations
 
 import contextlib
+import select
 import threading
 from collections import namedtuple
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.selectable import SelectBase
+from sqlalchemy.sql.base import Executable
 
 from idp.database.bounds import DeadlineExpired
 from idp.extensions import db, per_app
 
 
 class CompiledStatement:
-    """One ``SELECT`` compiled for one dialect: SQL text, parameter builder, row builder."""
+    """One statement compiled for one dialect: SQL text, parameter builder, row builder.
 
-    def __init__(self, statement: SelectBase, engine: Engine, column_keys: Iterable[str] | None) -> None:
+    A ``SELECT``, or an ``INSERT``/``UPDATE`` (its ``RETURNING`` columns make the row). The
+    statement's Python-side column defaults do not run here (SQLAlchemy applies them while
+    it executes): a write names every column it sets.
+    """
+
+    def __init__(self, statement: Executable, engine: Engine, column_keys: Iterable[str] | None) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect, column_keys=list(column_keys or ()) or None)
         self.sql = compiled.string
@@ -50,7 +57,9 @@ class CompiledStatement:
             for name, bind in compiled.binds.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
-        columns = list(statement.selected_columns.items())
+        columns = list(statement.exported_columns.items())
+        #: Whether the statement gives rows (a ``SELECT``, or a write with ``RETURNING``).
+        self.returns_rows = bool(columns)
         self._row_type = namedtuple("Row", [key for key, _ in columns])
         self._result_processors = [
             (index, processor)
@@ -81,10 +90,10 @@ class StatementCache:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._compiled: dict[tuple[int, frozenset[str]], tuple[SelectBase, CompiledStatement]] = {}
+        self._compiled: dict[tuple[int, frozenset[str]], tuple[Executable, CompiledStatement]] = {}
         self._lock = threading.Lock()
 
-    def get(self, statement: SelectBase, values: Mapping[str, Any]) -> CompiledStatement:
+    def get(self, statement: Executable, values: Mapping[str, Any]) -> CompiledStatement:
         key = (id(statement), frozenset(values))
         found = self._compiled.get(key)
         if found is None:
@@ -97,36 +106,136 @@ class StatementCache:
 
 
 class ThreadConnections:
-    """Read statements on one autocommit DBAPI connection per thread, kept across requests."""
+    """Statements on one autocommit DBAPI connection per thread, kept across requests."""
 
-    def __init__(self, statements: StatementCache) -> None:
+    def __init__(self, statements: StatementCache, timeout: float) -> None:
         self._statements = statements
         self._local = threading.local()
+        self._timeout = timeout
+        sqlite = statements.engine.dialect.name == "sqlite"
+        self._begin = "BEGIN IMMEDIATE" if sqlite else "BEGIN"
+        #: SQLite has one writer at a time, and a connection that finds the lock taken sleeps
+        #: in SQLite's busy handler by steps of 1, 2, 5, 10 ... up to 100 ms
+        #: (``sqliteDefaultBusyCallback``), even when the writer is done 50 µs later: the
+        #: code flow's p99 at 16 flows was 0.5 s with four threads per worker. The threads
+        #: of one process queue here instead, woken the moment the writer commits; SQLite's
+        #: own lock still orders the processes.
+        self._write_lock = threading.Lock() if sqlite else None
 
-    def first(self, statement: SelectBase, values: Mapping[str, Any]) -> Any:
+    def first(self, statement: Executable, values: Mapping[str, Any]) -> Any:
         """The first row, with named and processed columns like SQLAlchemy's ``Row``."""
+        return self._read(statement, values, every=False)
+
+    def all(self, statement: Executable, values: Mapping[str, Any]) -> list:
+        """Every row, as :meth:`first` makes them."""
+        return self._read(statement, values, every=True)
+
+    def _read(self, statement: Executable, values: Mapping[str, Any], every: bool) -> Any:
         compiled = self._statements.get(statement, values)
         driver_error = self._statements.engine.dialect.loaded_dbapi.Error
         held = getattr(self._local, "connection", None)
         try:
             if held is not None:
                 try:
-                    return self._run(held, compiled, values)
+                    return self._run(held, compiled, values, every)
                 except driver_error as error:
                     if isinstance(error, DeadlineExpired):
                         raise
                     # dropped: the database restarted, or the connection went stale
-            return self._run(self._connect(), compiled, values)
+            return self._run(self._connect(), compiled, values, every)
         except driver_error as error:
-            raise DBAPIError.instance(
-                compiled.sql, None, error, driver_error, dialect=self._statements.engine.dialect
-            ) from error
+            raise self._wrapped(error, compiled.sql) from error
 
-    def _run(self, connection, compiled: CompiledStatement, values: Mapping[str, Any]) -> Any:
+    def transaction(self, steps: Sequence[tuple[Executable, Mapping[str, Any]]]) -> list[Any]:
+        """Run the writes of ``steps`` (statement, values) in one transaction, committed when
+        this returns; the ``RETURNING`` row of each step, or None.
+
+        One step runs alone, in autocommit: a single statement is atomic on both databases
+        and costs one round trip. Several run between ``BEGIN`` (SQLite: ``BEGIN IMMEDIATE``,
+        the write lock taken at once, so no reader-turned-writer deadlock) and ``COMMIT``.
+
+        A write is never tried twice: it may have been applied when the answer was lost. So
+        a held connection is first checked for having been closed by the server meanwhile
+        (:meth:`_closed_by_server`, no round trip) and replaced. An error rolls everything
+        back and drops the connection; it reaches the caller as SQLAlchemy's
+        :class:`~sqlalchemy.exc.DBAPIError`.
+        """
+        compiled = [self._statements.get(statement, values) for statement, values in steps]
+        driver_error = self._statements.engine.dialect.loaded_dbapi.Error
+        connection = None
+        try:
+            with self._writer():
+                connection = self._usable_connection()
+                cursor = connection.cursor()
+                try:
+                    return self._write(cursor, compiled, steps)
+                finally:
+                    cursor.close()
+        except driver_error as error:
+            if connection is not None:
+                self._drop(connection)
+            raise self._wrapped(error, compiled[0].sql) from error
+        except BaseException:
+            if connection is not None:
+                self._drop(connection)  # a bug mid-transaction: closing rolls it back
+            raise
+
+    def _write(self, cursor, compiled: list[CompiledStatement], steps) -> list[Any]:
+        several = len(compiled) > 1
+        if several:
+            cursor.execute(self._begin)
+        rows = []
+        for statement, (_, values) in zip(compiled, steps, strict=True):
+            cursor.execute(statement.sql, statement.parameters(values))
+            rows.append(statement.row(cursor.fetchone()) if statement.returns_rows else None)
+        if several:
+            cursor.execute("COMMIT")
+        return rows
+
+    @contextlib.contextmanager
+    def _writer(self):
+        if self._write_lock is None:
+            yield
+            return
+        if not self._write_lock.acquire(timeout=self._timeout):
+            raise self._statements.engine.dialect.loaded_dbapi.OperationalError("database is locked")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    def _usable_connection(self):
+        held = getattr(self._local, "connection", None)
+        if held is not None and self._closed_by_server(held):
+            self._drop(held)
+            held = None
+        return held if held is not None else self._connect()
+
+    @staticmethod
+    def _closed_by_server(connection) -> bool:
+        """An idle PostgreSQL connection has nothing to read unless the server closed it
+        (a restart, an idle timeout, ``pg_terminate_backend``): its socket is then readable
+        (end of file, or the termination notice). No round trip: one ``select`` of the socket.
+        SQLite's connections are local files: never."""
+        pgconn = getattr(connection, "pgconn", None)
+        if pgconn is None:
+            return False
+        if connection.closed:
+            return True
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+        return bool(readable)
+
+    def _wrapped(self, error: Exception, sql: str) -> DBAPIError:
+        dialect = self._statements.engine.dialect
+        return DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, dialect=dialect)
+
+    def _run(self, connection, compiled: CompiledStatement, values: Mapping[str, Any], every: bool) -> Any:
         try:
             cursor = connection.cursor()
             try:
                 cursor.execute(compiled.sql, compiled.parameters(values))
+                if every:
+                    return [compiled.row(raw) for raw in cursor.fetchall()]
                 return compiled.row(cursor.fetchone())
             finally:
                 cursor.close()  # ends SQLite's read transaction (no WAL snapshot kept)
@@ -149,10 +258,19 @@ class ThreadConnections:
             connection.close()  # already broken, most likely
 
 
-def _thread_connections(_app) -> ThreadConnections:
-    return ThreadConnections(StatementCache(db.engine))
+def _thread_connections(app) -> ThreadConnections:
+    return ThreadConnections(StatementCache(db.engine), app.config["DATABASE_TIMEOUT"])
 
 
-def first(statement: SelectBase, values: Mapping[str, Any]) -> Any:
+def thread_connections() -> ThreadConnections:
+    return per_app("idp_thread_connections", _thread_connections)
+
+
+def first(statement: Executable, values: Mapping[str, Any]) -> Any:
     """The first row of ``statement`` (named columns), or ``None``: a hot, committed read."""
-    return per_app("idp_thread_connections", _thread_connections).first(statement, values)
+    return thread_connections().first(statement, values)
+
+
+def all_rows(statement: Executable, values: Mapping[str, Any]) -> list:
+    """Every row of ``statement`` (named columns): a hot, committed read."""
+    return thread_connections().all(statement, values)

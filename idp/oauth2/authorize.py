@@ -20,7 +20,7 @@ from flask import current_app
 
 from idp.citizens.consents import covering_consent
 from idp.citizens.federation import providers
-from idp.models import Consent, LoginSession
+from idp.citizens.sessions import SignIn
 from idp.models.clients import EIDAS_LEVELS
 from idp.oauth2.checks import (
     Check,
@@ -69,8 +69,9 @@ class Interaction:
     the code (:meth:`idp.oauth2.grants.AuthorizationCodeGrant.save_authorization_code`).
     """
 
-    login: LoginSession
-    consent: Consent
+    login: SignIn
+    #: The covering consent's row (``id``, ``scope``, ``granted_at``).
+    consent: object
 
 
 @dataclass
@@ -82,7 +83,7 @@ class AuthorizationContext:
     """
 
     request: OAuthRequest
-    login: LoginSession | None
+    login: SignIn | None
     started: float = field(default_factory=time.time)
     denied: bool = False
     grant: object = None
@@ -312,7 +313,7 @@ def login_needed(ctx: AuthorizationContext) -> bool:
     return max_age is not None and ctx.login.auth_time.timestamp() + int(max_age) < time.time()
 
 
-def consent_given(ctx: AuthorizationContext) -> Consent | None:
+def consent_given(ctx: AuthorizationContext):
     """The consent that covers the request, or None when the citizen must be asked (again)."""
     consent = covering_consent(ctx.login.user_id, ctx.grant.client.client_id, ctx.grant.request.scope.split())
     if consent is None:

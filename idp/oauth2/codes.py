@@ -8,6 +8,10 @@ trip and builds no ORM object (the code flow's benchmark counted a read, the cla
 reload after the commit). The consent behind the code must still stand: the same statement
 checks it, so a withdrawn consent leaves the code unclaimed and a second read, only then,
 says why.
+
+Codes are stored and claimed on the thread's connection (:mod:`idp.database.writes`), each
+in a transaction of its own that commits at once: a code is claimed for good before any
+token is issued from it.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from datetime import datetime
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin
 from authlib.oauth2.rfc6749.errors import InvalidGrantError
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 
+from idp.database import writes
 from idp.extensions import db
-from idp.models import AuthorizationCode, Consent, utcnow
+from idp.models import AuthorizationCode, ConnectionEvent, Consent, utcnow
 from idp.oauth2.tokens import hash_token, revoke_grant
 
 _CODES = AuthorizationCode.__table__
@@ -40,6 +45,28 @@ _COLUMNS = (
     _CODES.c.amr,
     _CODES.c.expires_at,
 )
+
+
+_CLAIM = (
+    update(_CODES)
+    .where(
+        _CODES.c.code_hash == bindparam("claimed_hash"),
+        _CODES.c.client_id == bindparam("claimed_by"),
+        _CODES.c.used_at.is_(None),
+        _CONSENT_STANDS,
+    )
+    .values(used_at=bindparam("claimed_at"))
+    .returning(*_COLUMNS)
+)
+_INSERT_CODE = insert(_CODES)
+_INSERT_CONNECTION = insert(ConnectionEvent.__table__)
+
+
+def store_code(code: dict, connection: dict) -> None:
+    """Store a code (every column of :class:`~idp.models.AuthorizationCode` but ``id`` and
+    ``used_at``) and the connection it records (:func:`idp.citizens.history.connection_record`),
+    in one transaction: the citizen's data leaves for the service only with its trace."""
+    writes.transaction((_INSERT_CODE, code), (_INSERT_CONNECTION, connection))
 
 
 @dataclass(frozen=True)
@@ -89,20 +116,11 @@ def claim_code(code: str, client_id: str) -> ClaimedCode | None:
     withdrawn fails unclaimed.
     """
     code_hash = hash_token(code)
-    row = db.session.execute(
-        update(_CODES)
-        .where(
-            _CODES.c.code_hash == code_hash,
-            _CODES.c.client_id == client_id,
-            _CODES.c.used_at.is_(None),
-            _CONSENT_STANDS,
-        )
-        .values(used_at=utcnow())
-        .returning(*_COLUMNS)
-    ).first()
-    db.session.commit()
+    (row,) = writes.transaction(
+        (_CLAIM, {"claimed_hash": code_hash, "claimed_by": client_id, "claimed_at": utcnow()})
+    )
     if row is not None:
-        claimed = ClaimedCode(**row._mapping)
+        claimed = ClaimedCode(**row._asdict())
         if claimed.expires_at <= utcnow():
             raise InvalidGrantError("authorization code expired")
         return claimed

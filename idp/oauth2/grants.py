@@ -9,29 +9,38 @@ from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc7636 import CodeChallenge as _CodeChallenge
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
-from idp.citizens.history import record_connection
+from idp.citizens.history import connection_record
+from idp.citizens.users import find_citizen
+from idp.database import writes
 from idp.extensions import db
 from idp.mail.connection_notice import compose_alert, send_alert
-from idp.models import AuthorizationCode, Consent, RefreshToken, User, utcnow
+from idp.models import ConnectionEvent, Consent, RefreshToken, utcnow
 from idp.oauth2 import tokens
 from idp.oauth2.client_auth import CONFIDENTIAL_METHODS, METHODS_BY_ENDPOINT
-from idp.oauth2.codes import claim_code
+from idp.oauth2.codes import claim_code, store_code
 from idp.oauth2.scope_policy import enforce_machine_scope, enforce_requested_scope, still_allowed
 from idp.oauth2.tokens import GrantContext, hash_token, revoke_grant
 
+_REFRESH_TOKENS = RefreshToken.__table__
+_CLAIM_REFRESH_TOKEN = (
+    update(_REFRESH_TOKENS)
+    .where(_REFRESH_TOKENS.c.id == bindparam("row_id"), _REFRESH_TOKENS.c.used_at.is_(None))
+    .values(used_at=bindparam("claimed_at"))
+    .returning(_REFRESH_TOKENS.c.id)
+)
 
-def claim_once(model, row_id: int) -> bool:
-    """Set ``used_at`` on one unused row in a single UPDATE; False when it was already used.
 
-    Single use across workers and instances (RFC 6749 §4.1.2 codes, RFC 9700 §4.14.2
-    refresh tokens): of two concurrent claims, exactly one updates the row.
+def claim_refresh_token(row_id: int) -> bool:
+    """Set ``used_at`` on an unused refresh token in a single UPDATE, committed at once (as a
+    code's claim, :mod:`idp.oauth2.codes`); False when it was already used.
+
+    Single use across workers and instances (RFC 9700 §4.14.2): of two concurrent claims,
+    exactly one updates the row.
     """
-    claimed = db.session.execute(
-        update(model).where(model.id == row_id, model.used_at.is_(None)).values(used_at=utcnow())
-    )
-    return claimed.rowcount == 1
+    (claimed,) = writes.transaction((_CLAIM_REFRESH_TOKEN, {"row_id": row_id, "claimed_at": utcnow()}))
+    return claimed is not None
 
 
 def _asks_for_amr(request) -> bool:
@@ -98,31 +107,31 @@ class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
         return self._validated_redirect_uri
 
     def save_authorization_code(self, code, request):
-        interaction = request.interaction  # the sign-in and the consent (idp.oauth2.authorize_checks)
+        interaction = request.interaction  # the sign-in and the consent (idp.oauth2.authorize)
         now = utcnow()
-        db.session.add(
-            AuthorizationCode(
-                code_hash=hash_token(code),
-                client_id=request.client.client_id,
-                user_id=request.user.id,
-                session_id=interaction.login.id,
-                consent_id=interaction.consent.id,
-                grant_id=secrets.token_urlsafe(24),
-                redirect_uri=request.payload.redirect_uri,
-                scope=request.scope,
-                nonce=request.payload.data.get("nonce"),
-                code_challenge=request.payload.data["code_challenge"],
-                code_challenge_method=request.payload.data["code_challenge_method"],
-                auth_time=interaction.login.auth_time,
-                acr=interaction.login.acr,
-                amr=interaction.login.amr if _asks_for_amr(request) else [],
-                created_at=now,
-                expires_at=now + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
-            )
+        connection = connection_record(request.client, interaction.login, request.scope)
+        notice = compose_alert(ConnectionEvent(**connection), interaction.login.user)
+        store_code(
+            {
+                "code_hash": hash_token(code),
+                "client_id": request.client.client_id,
+                "user_id": interaction.login.user_id,
+                "session_id": interaction.login.id,
+                "consent_id": interaction.consent.id,
+                "grant_id": secrets.token_urlsafe(24),
+                "redirect_uri": request.payload.redirect_uri,
+                "scope": request.scope,
+                "nonce": request.payload.data.get("nonce"),
+                "code_challenge": request.payload.data["code_challenge"],
+                "code_challenge_method": request.payload.data["code_challenge_method"],
+                "auth_time": interaction.login.auth_time,
+                "acr": interaction.login.acr,
+                "amr": interaction.login.amr if _asks_for_amr(request) else [],
+                "created_at": now,
+                "expires_at": now + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
+            },
+            connection,
         )
-        connection = record_connection(request.client, interaction.login, request.scope)
-        notice = compose_alert(connection, request.user)
-        db.session.commit()
         send_alert(notice)
 
     def query_authorization_code(self, code, client):
@@ -156,7 +165,7 @@ class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
         """Nothing to do: the code was marked used when it was claimed."""
 
     def authenticate_user(self, authorization_code):
-        return db.session.get(User, authorization_code.user_id)
+        return find_citizen(authorization_code.user_id)
 
 
 class RefreshTokenGrant(IdpGrantMixin, grants.RefreshTokenGrant):
@@ -174,7 +183,7 @@ class RefreshTokenGrant(IdpGrantMixin, grants.RefreshTokenGrant):
             return None
         if row.client_id != self.request.client.client_id:
             return None  # RFC 6749 §6: another client's token is refused, and not consumed
-        if not claim_once(RefreshToken, row.id):
+        if not claim_refresh_token(row.id):
             revoke_grant(row.grant_id)
             db.session.commit()
             return None

@@ -15,11 +15,11 @@ from sqlalchemy import update
 
 import keys
 from idp import signing
-from idp.citizens.sessions import end_login
+from idp.citizens.sessions import SignIn, end_login
 from idp.citizens.subject import pairwise_sub
 from idp.clients.lookup import find_client
 from idp.extensions import db
-from idp.models import AccessTokenRecord, AuthorizationCode, LoginSession, User, utcnow
+from idp.models import AccessTokenRecord, AuthorizationCode, User, utcnow
 
 
 class LogoutRequestError(ValueError):
@@ -89,7 +89,7 @@ def parse_logout_request(values) -> LogoutRequest:
     return LogoutRequest(client=client, sub=sub, post_logout_redirect_uri=redirect_uri, state=state)
 
 
-def end_session(login: LoginSession | None) -> None:
+def end_session(login: SignIn | None) -> None:
     """Sign the citizen out (RP-Initiated Logout 1.0 §2): the sign-in ends, and the access
     tokens issued in it are revoked at once (introspection and ``/userinfo`` say inactive).
 

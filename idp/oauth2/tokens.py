@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 
 from idp import signing
 from idp.citizens.subject import pairwise_sub
+from idp.database import writes
 from idp.extensions import db
 from idp.models import AccessTokenRecord, Client, Consent, RefreshToken, User, utcnow
 from idp.models.clients import normalize_scope
@@ -150,58 +151,70 @@ def issue_tokens(request, user=None, scope=None, include_refresh_token: bool = T
     return token
 
 
-#: Built once and reused as the same object (no per-call statement construction).
 _INSERT_ACCESS_TOKEN_RECORD = insert(AccessTokenRecord.__table__)
+_INSERT_REFRESH_TOKEN = insert(RefreshToken.__table__)
+_NOTE_ISSUANCE = (
+    update(Consent.__table__)
+    .where(Consent.__table__.c.id == bindparam("consent_id"))
+    .values(last_issued_at=bindparam("issued_at"))
+)
 
 
 def save_token(token: dict, request) -> None:
     """Authlib's ``save_token``: record the access token and its refresh token.
 
     Self-contained JWTs (:func:`is_self_contained`) are not recorded; every opaque token is.
-    The record is one plain INSERT (SQLAlchemy Core) in the request's transaction, cheaper
-    than the ORM's unit of work.
+    The record, the consent's last issuance (``/account``) and the refresh token are one
+    transaction on the thread's connection (:mod:`idp.database.writes`), committed before the
+    token is sent.
     """
     claims = request.issued_claims
     if is_self_contained(claims) and not request.issued_opaque:
         return
     context: GrantContext | None = request.grant
     user_id = request.user.id if request.user is not None else None
-    db.session.execute(
-        _INSERT_ACCESS_TOKEN_RECORD,
-        {
-            "jti": claims["jti"],
-            "client_id": claims["client_id"],
-            "user_id": user_id,
-            "grant_id": context.grant_id if context else None,
-            "consent_id": context.consent_id if context else None,
-            "scope": claims["scope"],
-            "acr": claims.get("acr"),
-            "auth_time": _from_epoch(claims.get("auth_time")),
-            "issued_at": _from_epoch(claims["iat"]),
-            "expires_at": _from_epoch(claims["exp"]),
-            "revoked_at": None,
-        },
-    )
-    if context is not None and context.consent_id is not None:  # /account's last issuance
-        consent = update(Consent).where(Consent.id == context.consent_id)
-        db.session.execute(consent.values(last_issued_at=_from_epoch(claims["iat"])))
+    issued_at = _from_epoch(claims["iat"])
+    steps = [
+        (
+            _INSERT_ACCESS_TOKEN_RECORD,
+            {
+                "jti": claims["jti"],
+                "client_id": claims["client_id"],
+                "user_id": user_id,
+                "grant_id": context.grant_id if context else None,
+                "consent_id": context.consent_id if context else None,
+                "scope": claims["scope"],
+                "acr": claims.get("acr"),
+                "auth_time": _from_epoch(claims.get("auth_time")),
+                "issued_at": issued_at,
+                "expires_at": _from_epoch(claims["exp"]),
+                "revoked_at": None,
+            },
+        )
+    ]
+    if context is not None and context.consent_id is not None:
+        steps.append((_NOTE_ISSUANCE, {"consent_id": context.consent_id, "issued_at": issued_at}))
     if "refresh_token" in token:
         now = utcnow()
-        db.session.add(
-            RefreshToken(
-                token_hash=hash_token(token["refresh_token"]),
-                client_id=claims["client_id"],
-                user_id=user_id,
-                grant_id=context.grant_id,
-                consent_id=context.consent_id,
-                scope=request.granted_scope,
-                auth_time=_from_epoch(context.auth_time),
-                acr=context.acr,
-                amr=context.amr,
-                issued_at=now,
-                expires_at=now + timedelta(seconds=current_app.config["REFRESH_TOKEN_LIFETIME"]),
+        steps.append(
+            (
+                _INSERT_REFRESH_TOKEN,
+                {
+                    "token_hash": hash_token(token["refresh_token"]),
+                    "client_id": claims["client_id"],
+                    "user_id": user_id,
+                    "grant_id": context.grant_id,
+                    "consent_id": context.consent_id,
+                    "scope": request.granted_scope,
+                    "auth_time": _from_epoch(context.auth_time),
+                    "acr": context.acr,
+                    "amr": context.amr,
+                    "issued_at": now,
+                    "expires_at": now + timedelta(seconds=current_app.config["REFRESH_TOKEN_LIFETIME"]),
+                },
             )
         )
+    writes.transaction(*steps)
 
 
 def _from_epoch(value: int | None) -> datetime | None:

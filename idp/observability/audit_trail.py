@@ -29,9 +29,7 @@ def _collect(session: Session, _flush_context) -> None:
 
 def _log_committed(session: Session) -> None:
     for row in session.info.pop(_PENDING, ()):
-        audit(
-            row.kind, habilitation_id=row.habilitation_id, client_id=row.client_id, detail=row.detail or {}
-        )
+        audit(row.kind, habilitation_id=row.habilitation_id, client_id=row.client_id, detail=row.detail or {})
 
 
 def _forget(session: Session, *_args) -> None:

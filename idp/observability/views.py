@@ -33,9 +33,7 @@ def readyz():
     results = readiness.run_checks()
     ready = readiness.ready(results)
     if not ready:
-        log.warning(
-            "not ready: %s", "; ".join(result.line() for result in results if result.ok is False)
-        )
+        log.warning("not ready: %s", "; ".join(result.line() for result in results if result.ok is False))
     body = {
         "status": "ready" if ready else "unavailable",
         "checks": {result.name: result.status for result in results},

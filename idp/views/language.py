@@ -41,6 +41,4 @@ def switch(code: str):
     if code not in LANGUAGES:
         abort(404)
     session[SESSION_LANGUAGE_KEY] = code
-    return redirect(
-        safe_local_path(request.args.get("next")) or url_for("home.index"), code=303
-    )
+    return redirect(safe_local_path(request.args.get("next")) or url_for("home.index"), code=303)

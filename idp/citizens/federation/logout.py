@@ -19,7 +19,7 @@ from flask import session
 
 from idp.citizens.federation import providers
 from idp.citizens.federation.metadata import ProviderUnavailable, metadata
-from idp.models import LoginSession
+from idp.citizens.sessions import SignIn
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 LOGOUT_KEY = "federation_logout"
 
 
-def chain(login: LoginSession | None, then: str | None) -> str | None:
+def chain(login: SignIn | None, then: str | None) -> str | None:
     """The provider's logout URL to send the citizen to, remembering ``then`` (where to go
     afterwards); None when there is nothing to end upstream (the local store, a provider
     without ``end_session_endpoint``, or one that is unavailable now)."""
