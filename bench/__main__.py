@@ -21,6 +21,7 @@ from bench.loadgen import run_wrk
 from bench.procfs import RssSampler, status_kib, worker_pids
 from bench.servers import WORK, Server, prepare_idp, start_peer
 from bench.workloads import (
+    FLOW_SETTINGS,
     checktoken_workload,
     endpoint_exists,
     flow_workload,
@@ -63,16 +64,29 @@ def _bench_database(
 ) -> None:
     server = prepare_idp(work / f"instance-{database}", url, args.workers, args.threads)
     credentials = idp_credentials(server)
-    server.start(work / f"idp-{database}.log")
+    defaults = dict(server.env)
+    starts = iter(range(1, 100))
+
+    def serve(settings: dict[str, str]) -> list[int]:
+        """(Re)start ``idp serve`` under ``settings`` on the same database; its worker pids."""
+        wanted = {**defaults, **settings}
+        if server.process is not None and server.env == wanted:
+            return pids
+        server.stop()
+        server.env = wanted
+        server.start(work / f"idp-{database}-{next(starts)}.log")
+        started = worker_pids(server.process.pid)
+        _log(f"[{database}] idp serve at {server.url} ({settings or 'defaults'}), worker pids {started}")
+        return started
+
+    pids = serve({})
     try:
-        pids = worker_pids(server.process.pid)
-        _log(f"[{database}] idp serve at {server.url}, worker pids {pids}")
         ours = [
             token_workload(credentials),
             introspect_workload(server, credentials),
             checktoken_workload(server, credentials),
             jwks_workload(),
-            flow_workload(prepare_flow(server)),
+            flow_workload(prepare_flow(server), FLOW_SETTINGS),
         ]
         theirs = {}
         if peers:
@@ -89,6 +103,7 @@ def _bench_database(
                 run.missing.append((database, workload.title))
                 _log(f"[{database}] {workload.title}: endpoint missing, skipped")
                 continue
+            pids = serve(workload.settings)
             for connections in args.connections:
                 rounds = args.rounds if workload.key in theirs else 1
                 for _ in range(rounds):
@@ -107,6 +122,7 @@ def _bench_database(
                             ),
                         )
         if database == "sqlite" and not args.no_soak:
+            pids = serve({})
             mix = [
                 (ours[0], SOAK_CONNECTIONS[0]),
                 (ours[1], SOAK_CONNECTIONS[1]),

@@ -75,7 +75,7 @@ class Flow:
         self.authorization = basic(*service)
 
     def __call__(self) -> str:
-        if self.authorize() != "302 FOUND":
+        if not self.authorize().startswith("302 "):
             return "authorize: " + self.authorize.last_body.decode()[:200]
         location = dict(self.authorize.last_headers)["Location"]
         code = parse_qs(urlsplit(location).query)["code"][0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import requests
@@ -22,6 +22,8 @@ class Workload:
     script: str
     env: dict[str, str]
     unit: str = "req/s"
+    #: The ``idp serve`` settings this workload is measured under (idp's only).
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,7 +89,11 @@ def jwks_workload() -> Workload:
     return Workload("jwks", "GET /jwks", "request.lua", {"BENCH_METHOD": "GET", "BENCH_PATH": "/jwks"})
 
 
-def flow_workload(flow: FlowSetup) -> Workload:
+#: The peer's flow issues opaque access tokens, as FranceConnect does: idp's flow runs so too.
+FLOW_SETTINGS = {"IDP_ACCESS_TOKEN_FORMAT": "opaque"}
+
+
+def flow_workload(flow: FlowSetup, settings: dict[str, str] | None = None) -> Workload:
     return Workload(
         "flow",
         "code flow: authorize → token → userinfo",
@@ -101,6 +107,7 @@ def flow_workload(flow: FlowSetup) -> Workload:
             "BENCH_USERINFO_PATH": flow.userinfo_path,
         },
         unit="flows/s",
+        settings=settings or {},
     )
 
 

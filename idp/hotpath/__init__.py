@@ -12,8 +12,11 @@ the same table the Flask views serve (:mod:`idp.views.oauth`), and when it is th
   response carries (:mod:`idp.security_headers`).
 
 Errors are the endpoint's own (:func:`~idp.oauth2.http.dispatch`); an unavailable database
-is a 503 and a bug a logged 500, as :mod:`idp.errors` answers them in Flask. Everything
-else (another path or method, the pages) goes to Flask unchanged.
+is a 503 and a bug a logged 500, as :mod:`idp.errors` answers them in Flask.
+
+``GET /authorize`` is tried here too (:mod:`.authorize`): the code of a citizen signed in
+and consented, by the same protocol functions as the view; any other answer is Flask's.
+Everything else (another path or method, the pages) goes to Flask unchanged.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from sqlalchemy.exc import DBAPIError
 from idp.bodies import body_limit
 from idp.database import rollback_request
 from idp.errors import database_error, unexpected
+from idp.hotpath.authorize import LeanAuthorize
 from idp.hotpath.request import oauth_request
 from idp.oauth2.endpoints import MACHINE_ENDPOINTS
 from idp.oauth2.http import EndpointResponse, JSONError, dispatch, error_response
+from idp.paths import ENDPOINT_PATHS
 from idp.security_headers import security_headers
 from idp.telemetry.context import note_route
 
@@ -55,13 +60,21 @@ class LeanPath:
         }
         self.security_headers = security_headers(app.config["SESSION_COOKIE_SECURE"])
         self.issuer = app.config["ISSUER"]
+        self.authorize_path = ENDPOINT_PATHS["authorization_endpoint"]
+        self.authorize = LeanAuthorize(app)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        route = self.routes.get((environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
-        if route is None:
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        route = self.routes.get((method, path))
+        if route is not None:
+            response = self._answer(*route, environ)
+        elif method == "GET" and path == self.authorize_path:
+            response = self.authorize(environ)
+            if response is None:
+                return self.flask_wsgi_app(environ, start_response)
+        else:
             return self.flask_wsgi_app(environ, start_response)
-        note_route(environ["PATH_INFO"])  # the endpoint's path, which is its Flask URL rule too
-        response = self._answer(*route, environ)
+        note_route(path)  # the endpoint's path, which is its Flask URL rule too
         length = ("Content-Length", str(len(response.body)))
         start_response(status_line(response.status), [*response.headers, length, *self.security_headers])
         return [response.body]

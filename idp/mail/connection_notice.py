@@ -74,12 +74,18 @@ def connection_notice(event: ConnectionEvent, user: User) -> EmailMessage:
     return message
 
 
-def compose_alert(event: ConnectionEvent, user: User) -> Alert | None:
-    """The alert to send once the connection is stored, or None: mail is not configured
-    (nothing is composed, the code flow's path stays short), this sign-in already alerted
-    this service, or the citizen has no usable address. Composed while ``event`` and
-    ``user`` are still loaded, before the transaction that stores them commits."""
-    if not outbox.enabled() or not user.email or event.client_id in _notified():
+def alert_due(client_id: str, user: User, notified: list) -> bool:
+    """Whether a connection to ``client_id`` alerts the citizen: mail is configured, the
+    citizen has an address, and this sign-in has not alerted this service yet (``notified``:
+    :func:`notified_services`)."""
+    return outbox.enabled() and bool(user.email) and client_id not in notified
+
+
+def compose_alert(event: ConnectionEvent, user: User, notified: list) -> Alert | None:
+    """The alert to send once the connection is stored, or None when none is due
+    (:func:`alert_due`; without mail nothing is composed and the code flow's path stays
+    short) or the citizen's address is unusable."""
+    if not alert_due(event.client_id, user, notified):
         return None
     try:
         message = connection_notice(event, user)
@@ -95,10 +101,12 @@ def send_alert(alert: Alert | None) -> bool:
         return False
     queued = outbox.send(alert.message)
     if queued:
-        session[NOTIFIED_KEY] = [*_notified(), alert.client_id]
+        session[NOTIFIED_KEY] = [*notified_services(session), alert.client_id]
     return queued
 
 
-def _notified() -> list:
-    notified = session.get(NOTIFIED_KEY)
+def notified_services(cookie_session) -> list:
+    """The services this sign-in alerted about, kept in the cookie session (Flask's, or
+    its decoded data)."""
+    notified = cookie_session.get(NOTIFIED_KEY)
     return notified if isinstance(notified, list) else []

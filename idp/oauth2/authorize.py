@@ -72,6 +72,8 @@ class Interaction:
     login: SignIn
     #: The covering consent's row (``id``, ``scope``, ``granted_at``).
     consent: object
+    #: The services this sign-in already alerted the citizen about (:mod:`idp.mail.connection_notice`).
+    notified: list
 
 
 @dataclass
@@ -86,6 +88,8 @@ class AuthorizationContext:
     login: SignIn | None
     started: float = field(default_factory=time.time)
     denied: bool = False
+    #: The services this sign-in already alerted the citizen about, from the cookie session.
+    notified: list = field(default_factory=list)
     grant: object = None
     #: The ``claims`` parameter, parsed (:func:`check_claims_parameter`).
     claims: ClaimsRequest = field(default_factory=ClaimsRequest)
@@ -239,9 +243,9 @@ def check_acr_satisfiable(ctx: AuthorizationContext) -> None:
     """Some identity provider this service offers reaches the level (OIDC Core §3.1.2.6);
     otherwise FranceConnect's ``invalid_acr``, naming the levels that can be reached."""
     level = required_acr(ctx)
-    if not providers.offered(ctx.grant.client, level):
+    if not providers.offers_level(ctx.grant.client, level):
         reachable = [
-            candidate for candidate in EIDAS_LEVELS if providers.offered(ctx.grant.client, candidate)
+            candidate for candidate in EIDAS_LEVELS if providers.offers_level(ctx.grant.client, candidate)
         ]
         raise ctx.error(
             InvalidAcrError,
@@ -339,7 +343,7 @@ def next_step(ctx: AuthorizationContext) -> Step | None:
         if "none" in ctx.prompts:
             raise ctx.error(ConsentRequiredError)
         return Step.CONSENT
-    ctx.request.interaction = Interaction(login=ctx.login, consent=consent)
+    ctx.request.interaction = Interaction(login=ctx.login, consent=consent, notified=ctx.notified)
     return None
 
 

@@ -95,8 +95,13 @@ class CodeChallenge(_CodeChallenge):
 
 
 class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
-    AUTHORIZATION_CODE_LENGTH = 48
     _validated_redirect_uri: str | None = None
+
+    def generate_authorization_code(self) -> str:
+        """288 random bits, 48 base64url characters (RFC 6749 §10.10: a code cannot be
+        guessed). Authlib's ``generate_token`` draws the same length one character at a
+        time from ``SystemRandom``: 48 ``urandom`` calls, 0.1 ms of each ``/authorize``."""
+        return secrets.token_urlsafe(36)
 
     def validate_authorization_request(self):
         """Validated once per request. Authlib's ``create_authorization_response`` validates
@@ -110,7 +115,7 @@ class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
         interaction = request.interaction  # the sign-in and the consent (idp.oauth2.authorize)
         now = utcnow()
         connection = connection_record(request.client, interaction.login, request.scope)
-        notice = compose_alert(ConnectionEvent(**connection), interaction.login.user)
+        notice = compose_alert(ConnectionEvent(**connection), interaction.login.user, interaction.notified)
         store_code(
             {
                 "code_hash": hash_token(code),

@@ -9,10 +9,11 @@ are known to be valid (RFC 6749 §4.1.2.1); otherwise the citizen sees an error 
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749.errors import OAuth2Error
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, session, url_for
 
 from idp.citizens.sessions import current_login
 from idp.extensions import csrf
+from idp.mail.connection_notice import notified_services
 from idp.oauth2 import authorization_server
 from idp.oauth2.authorize import AuthorizationContext, Step, required_acr
 from idp.oauth2.authorize import authorize as authorize_request
@@ -38,7 +39,9 @@ def authorization_error(error: OAuth2Error):
 
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize():
-    ctx = AuthorizationContext(request=oauth_request(), login=current_login())
+    ctx = AuthorizationContext(
+        request=oauth_request(), login=current_login(), notified=notified_services(session)
+    )
     pending = pending_requests.pending_for(ctx.params)
     ctx.started, ctx.denied = pending["started"], bool(pending.get("denied"))
     try:

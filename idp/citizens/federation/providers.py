@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
+from sqlalchemy import select
 
 import keys
+from idp.database import reads
 from idp.extensions import db
 from idp.models import Client, IdentityProvider
 from idp.models.clients import EIDAS_LEVELS
@@ -235,6 +237,21 @@ def offered(client: Client, level: str) -> list[IdentityProvider]:
     """The providers this service offers its citizens at ``level``: active, allowed by its
     filter, and reaching the level (hidden ones included: they answer an ``idp_hint``)."""
     return [p for p in all_providers() if p.active and allowed_for(client, p) and reaches(p, level)]
+
+
+_OFFER_COLUMNS = select(
+    IdentityProvider.name, IdentityProvider.kind, IdentityProvider.eidas_levels, IdentityProvider.active
+)
+
+
+def offers_level(client: Client, level: str) -> bool:
+    """Whether this service offers its citizens a provider reaching ``level`` (as
+    :func:`offered`): asked at every ``/authorize``, so read as plain rows on the thread's
+    connection (:mod:`idp.database.reads`), the four columns it needs, no ORM objects."""
+    return any(
+        row.active and allowed_for(client, row) and reaches(row, level)
+        for row in reads.all_rows(_OFFER_COLUMNS, {})
+    )
 
 
 def describe(provider: IdentityProvider) -> dict:

@@ -13,16 +13,16 @@ from urllib.parse import quote, urlencode
 
 import jwt
 import pytest
-from flask import request_started
 from sqlalchemy import select
 
-from idp import create_app, signing
+from idp import signing
 from idp.database import reads
 from idp.extensions import db
 from idp.models import AccessTokenRecord
 from idp.oauth2.bearer import RECORDED_TOKEN, SELF_CONTAINED_TOKEN
 from tests.conftest import BASE_SETTINGS
 from tests.idp.conftest import CodeFlow, make_client
+from tests.idp.hotpath.conftest import Answered, comparable_headers
 from tests.idp.oauth2.introspection.conftest import DATA_SCOPE, make_data_provider
 from tests.jose.peers import key_pair, node
 
@@ -32,41 +32,6 @@ FORM = "application/x-www-form-urlencoded"
 def basic(client_id: str, secret: str) -> str:
     """RFC 6749 §2.3.1: each part form-urlencoded, then Base64."""
     return "Basic " + base64.b64encode(f"{quote(client_id)}:{quote(secret)}".encode()).decode()
-
-
-class Answered:
-    """Which requests reached Flask's own dispatching, per application."""
-
-    def __init__(self, *apps) -> None:
-        self.paths: dict[int, list[str]] = {id(app): [] for app in apps}
-        for app in apps:
-            request_started.connect(self._record, app, weak=False)
-
-    def _record(self, sender, **_extra) -> None:
-        from flask import request
-
-        self.paths[id(sender)].append(request.path)
-
-    def by_flask(self, app) -> bool:
-        seen = bool(self.paths[id(app)])
-        self.paths[id(app)].clear()
-        return seen
-
-
-@pytest.fixture
-def flask_only(app):
-    """The same instance and database, without the lean path."""
-    other = create_app(
-        {
-            **BASE_SETTINGS,
-            "INSTANCE_PATH": app.instance_path,
-            "DATABASE_URL": app.config["DATABASE_URL"],
-            "LEAN_ENDPOINTS": False,
-        }
-    )
-    yield other
-    with other.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -111,12 +76,6 @@ def issued_token(app, parties) -> str:
     body, headers = token_request(parties["basic"], "basic")
     response = app.test_client().post("/token", data=body, headers=headers)
     return response.get_json()["access_token"]
-
-
-def comparable_headers(response) -> dict:
-    """The headers, less the length and the request id (each request gets its own)."""
-    unequal = ("Content-Length", "X-Request-Id")
-    return {name: value for name, value in response.headers.items() if name not in unequal}
 
 
 def jwt_payload(response) -> dict:
