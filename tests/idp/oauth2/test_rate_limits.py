@@ -3,10 +3,15 @@ in each worker's memory, through both adapters (the lean path and the Flask view
 
 from __future__ import annotations
 
+import gc
+import threading
+import time
+
 import pytest
 
 from idp import create_app
 from idp.config import ConfigurationError
+from idp.oauth2.rate_limits import SweptMemoryStorage
 from tests.idp.conftest import make_client
 from tests.idp.oauth2.introspection.conftest import make_data_provider
 
@@ -138,3 +143,35 @@ def test_several_rates_all_apply(tmp_path):
     limits = app.extensions["client_rate_limits"]
     assert [limits.charge("token", "a") for _ in range(2)] == [None, None]
     assert limits.charge("token", "a") > 60  # the hourly rate, past the per-second one
+
+
+def test_counting_starts_no_thread_per_request(app, client, monkeypatch):
+    """limits' own memory storage restarted a 10 ms Timer thread on writes (SweptMemoryStorage)."""
+    started = []
+    original = threading.Thread.start
+    monkeypatch.setattr(
+        threading.Thread, "start", lambda thread: (started.append(thread.name), original(thread))[1]
+    )
+    sp = make_client(app, auth_method="client_secret_basic")
+    body = {"grant_type": "client_credentials", "scope": "dgfip_statistiques"}
+    for _ in range(5):
+        answer = client.post("/token", data=body, auth=(sp.client_id, sp.client_secret))
+        assert answer.status_code in (200, 429)  # counted either way
+        time.sleep(0.02)  # past the 10 ms of limits' timer
+    assert started == []
+
+
+def test_expired_windows_are_swept(monkeypatch):
+    monkeypatch.setattr(SweptMemoryStorage, "SWEEP_SECONDS", 0.05)
+    storage = SweptMemoryStorage()
+    storage.incr("window", expiry=0.05)
+    assert storage.storage["window"] == 1
+    deadline = time.monotonic() + 2
+    while "window" in storage.storage and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "window" not in storage.storage  # swept without being read
+    sweeper = storage.timer
+    del storage
+    gc.collect()
+    sweeper.join(timeout=2)
+    assert not sweeper.is_alive()  # ends with its storage
