@@ -249,7 +249,10 @@ def write(run: Run) -> None:
         "Latencies are per HTTP request; the flow's rate is completed flows of 3 requests "
         "(authorize redirect, token, userinfo). The peer cannot introspect its own JWT access "
         "tokens (`unsupported_token_type`), so its introspection runs use a second peer issuing "
-        "opaque tokens, as its README's introspection figure does.",
+        "opaque tokens, as its README's introspection figure does. The code flow compares "
+        "like with like: the peer's flow (`oidc-provider-flow-peer.mjs`) issues opaque access "
+        "tokens, as FranceConnect does, so idp's flow runs on the same database restarted with "
+        "`IDP_ACCESS_TOKEN_FORMAT=opaque` (the other workloads with the default, JWTs).",
         "",
         "## Machine and command",
         "",
