@@ -2,6 +2,7 @@
 
 python -m bench                       # full run: SQLite, then PostgreSQL if installed
 python -m bench --seconds 3 --no-soak --no-postgres   # a quick look while optimising
+python -m bench --large-data          # each workload on the small and the large data set too
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ import shutil
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench import postgres, report
+from bench import large_data, postgres, report
 from bench.fixtures import idp_credentials, peer_credentials, prepare_flow, prepare_peer_flow
 from bench.loadgen import run_wrk
 from bench.procfs import RssSampler, status_kib, worker_pids
-from bench.servers import WORK, Server, prepare_idp, start_peer
+from bench.servers import WORK, IdpServer, Server, prepare_idp, start_peer
 from bench.workloads import (
+    LARGE_DATA,
+    SMALL_DATA,
+    Workload,
     checktoken_workload,
     endpoint_exists,
     flow_workload,
@@ -51,6 +56,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--only", nargs="+", help="workload keys: token introspect checktoken jwks flow")
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
+    parser.add_argument(
+        "--large-data",
+        action="store_true",
+        help="also run each workload on an instance seeded with bench/large_data.py, alternating with "
+        "the small one for --rounds rounds, and report the large/small ratios",
+    )
     return parser.parse_args(argv)
 
 
@@ -58,22 +69,55 @@ def _log(message: str) -> None:
     print(message, flush=True)
 
 
-def _bench_database(
-    run: report.Run, args: argparse.Namespace, work: Path, database: str, url: str | None, peers: dict
-) -> None:
-    server = prepare_idp(work / f"instance-{database}", url, args.workers, args.threads)
+@dataclass
+class Instance:
+    """One running ``idp serve`` on one data set, and its workloads (their own clients)."""
+
+    data: str
+    server: IdpServer
+    pids: list[int]
+    workloads: list[Workload]
+
+
+def _start_instance(
+    run: report.Run, args: argparse.Namespace, work: Path, database: str, data: str, url: str | None
+) -> Instance:
+    """A fresh instance, seeded with the large data set if ``data`` says so, then its
+    workloads' clients (``idp clients create``, on top of that data) and its server."""
+    name = database if data == SMALL_DATA else f"{database}-{data}"
+    instance = work / f"instance-{name}"
+    server = prepare_idp(instance, url, args.workers, args.threads)
+    if data == LARGE_DATA:
+        seeded = large_data.seed(large_data.instance_database_url(str(instance), url))
+        run.seeded[database] = seeded
+        _log(f"[{database}] large data set seeded in {seeded.seconds:.1f} s: {seeded.sizes}")
     credentials = idp_credentials(server)
-    server.start(work / f"idp-{database}.log")
+    server.start(work / f"idp-{name}.log")
     try:
         pids = worker_pids(server.process.pid)
-        _log(f"[{database}] idp serve at {server.url}, worker pids {pids}")
-        ours = [
+        _log(f"[{database}] idp serve on the {data} data set at {server.url}, worker pids {pids}")
+        workloads = [
             token_workload(credentials),
             introspect_workload(server, credentials),
             checktoken_workload(server, credentials),
             jwks_workload(),
             flow_workload(prepare_flow(server)),
         ]
+    except BaseException:
+        server.stop()
+        raise
+    return Instance(data, server, pids, workloads)
+
+
+def _bench_database(
+    run: report.Run, args: argparse.Namespace, work: Path, database: str, urls: dict, peers: dict
+) -> None:
+    """Every workload on this database: on each data set of ``urls`` (its database URL by
+    data set, None for the embedded SQLite) in turn within a round, then on the peer."""
+    instances: list[Instance] = []
+    try:
+        for data, url in urls.items():
+            instances.append(_start_instance(run, args, work, database, data, url))
         theirs = {}
         if peers:
             peer_creds = peer_credentials()
@@ -82,17 +126,28 @@ def _bench_database(
                 "introspect": introspect_workload(peers["introspect"], peer_creds),
                 "flow": flow_workload(prepare_peer_flow(peers["flow"])),
             }
-        for workload in ours:
+        small = instances[0]
+        for index, workload in enumerate(small.workloads):
             if args.only and workload.key not in args.only:
                 continue
-            if not endpoint_exists(server, workload):
+            if not endpoint_exists(small.server, workload):
                 run.missing.append((database, workload.title))
                 _log(f"[{database}] {workload.title}: endpoint missing, skipped")
                 continue
             for connections in args.connections:
-                rounds = args.rounds if workload.key in theirs else 1
+                rounds = args.rounds if workload.key in theirs or len(instances) > 1 else 1
                 for _ in range(rounds):
-                    _record(run, measure(server, pids, database, workload, connections, args.seconds))
+                    for instance in instances:
+                        measured = measure(
+                            instance.server,
+                            instance.pids,
+                            database,
+                            instance.workloads[index],
+                            connections,
+                            args.seconds,
+                            instance.data,
+                        )
+                        _record(run, measured)
                     if workload.key in theirs:
                         peer = peers[workload.key]
                         _record(
@@ -108,20 +163,21 @@ def _bench_database(
                         )
         if database == "sqlite" and not args.no_soak:
             mix = [
-                (ours[0], SOAK_CONNECTIONS[0]),
-                (ours[1], SOAK_CONNECTIONS[1]),
-                (ours[-1], SOAK_CONNECTIONS[2]),
+                (small.workloads[0], SOAK_CONNECTIONS[0]),
+                (small.workloads[1], SOAK_CONNECTIONS[1]),
+                (small.workloads[-1], SOAK_CONNECTIONS[2]),
             ]
-            run.soak = _soak(server, pids, mix, args.soak_seconds)
+            run.soak = _soak(small.server, small.pids, mix, args.soak_seconds)
     finally:
-        server.stop()
+        for instance in instances:
+            instance.server.stop()
 
 
 def _record(run: report.Run, measurement) -> None:
     run.measurements.append(measurement)
     r = measurement.result
     _log(
-        f"[{measurement.database}] {measurement.server:4} {measurement.workload.key:10} "
+        f"[{measurement.database}] {measurement.server:4} {measurement.data:5} {measurement.workload.key:10} "
         f"c={measurement.connections:<3} {measurement.rate:8.0f} {measurement.workload.unit} "
         f"p50={r.p50_ms:.1f} p99={r.p99_ms:.1f} p99.9={r.p999_ms:.1f} ms errors={r.errors} "
         f"cpu={measurement.cpu_ms:.2f} ms/req rss={measurement.peak_rss_mb:.0f} MB"
@@ -176,11 +232,15 @@ def main(argv: list[str] | None = None) -> None:
                 "flow": start_peer(work / "peer-flow.log", script="oidc-provider-flow-peer.mjs"),
             }
         )
+        data_sets = [SMALL_DATA, LARGE_DATA] if args.large_data else [SMALL_DATA]
         try:
-            _bench_database(run, args, work, "sqlite", None, peers)
+            _bench_database(run, args, work, "sqlite", dict.fromkeys(data_sets), peers)
             if not args.no_postgres and postgres.available():
-                with postgres.cluster() as url:
-                    _bench_database(run, args, work, "postgresql", url, peers)
+                with postgres.running_cluster() as cluster:
+                    urls = {SMALL_DATA: cluster.url}
+                    if args.large_data:
+                        urls[LARGE_DATA] = cluster.create_database(f"idp_{LARGE_DATA}")
+                    _bench_database(run, args, work, "postgresql", urls, peers)
         finally:
             for peer in peers.values():
                 peer.stop()

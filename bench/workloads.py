@@ -13,6 +13,9 @@ from bench.procfs import RssSampler, cpu_seconds
 from bench.servers import Server
 
 WARMUP_SECONDS = 3
+#: The data sets a server runs on: ``idp seed-demo`` alone, or with bench/large_data.py's.
+SMALL_DATA = "small"
+LARGE_DATA = "large"
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Measurement:
     result: LoadResult
     peak_rss_mb: float  # largest sampled VmRSS of one worker during the run
     cpu_seconds: float  # CPU time all the server's processes spent during the run
+    data: str = SMALL_DATA  # the data set under the server (bench/large_data.py)
 
     @property
     def cpu_ms(self) -> float:
@@ -118,6 +122,7 @@ def measure(
     workload: Workload,
     connections: int,
     seconds: float,
+    data: str = SMALL_DATA,
 ) -> Measurement:
     """A warm-up, then one measured run while sampling the workers' RSS."""
     run_wrk(server.url, workload.script, workload.env, connections=connections, seconds=WARMUP_SECONDS)
@@ -126,4 +131,4 @@ def measure(
         result = run_wrk(server.url, workload.script, workload.env, connections=connections, seconds=seconds)
     cpu = cpu_seconds(worker_pids) - cpu_before
     peak = max((max(sample.values()) for _, sample in sampler.samples), default=0) / 1024
-    return Measurement(database, workload, connections, server.name, result, peak, cpu)
+    return Measurement(database, workload, connections, server.name, result, peak, cpu, data)
