@@ -44,7 +44,32 @@ class Cluster:
         self.root = root
         self.data = root / "data"
         self.port = port
-        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/idp"
+        self.url = self.database_url("idp")
+
+    def database_url(self, name: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def create_database(self, name: str) -> str:
+        """A new, empty database on the cluster; its ``IDP_DATABASE_URL``."""
+        subprocess.run(
+            _as_owner(
+                [
+                    "psql",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                    "-c",
+                    f"CREATE DATABASE {name}",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        return self.database_url(name)
 
     def _pg_ctl(self, *args: str) -> None:
         subprocess.run(
@@ -94,22 +119,7 @@ def running_cluster() -> Iterator[Cluster]:
     )
     server.start()
     try:
-        subprocess.run(
-            _as_owner(
-                [
-                    "psql",
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(server.port),
-                    "-U",
-                    "postgres",
-                    "-c",
-                    "CREATE DATABASE idp",
-                ]
-            ),
-            **run,
-        )
+        server.create_database("idp")
         yield server
     finally:
         with suppress(subprocess.CalledProcessError, FileNotFoundError):  # already stopped

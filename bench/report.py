@@ -9,19 +9,24 @@ from __future__ import annotations
 import json
 import platform
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from statistics import median
 
+from bench.large_data import Seeded
 from bench.loadgen import WRK_THREADS, wrk_version
 from bench.servers import PEER_DIR, REPO, node_version
-from bench.workloads import WARMUP_SECONDS, Measurement
+from bench.workloads import LARGE_DATA, SMALL_DATA, WARMUP_SECONDS, Measurement
 
 RESULTS = REPO / "bench" / "RESULTS.md"
 ANALYSIS_MARKER = "<!-- analysis: hand-written below, kept by `python -m bench` -->"
 TARGET_RATIO = 1.3
+#: The issue's "cost does not grow with the data": the large data set keeps this share of the
+#: small one's rate.
+TARGET_LARGE_RATIO = 0.9
 TARGET_P99_MS = 50.0
 TARGET_RSS_MB = 150.0
 TARGET_FLAT = 0.10
@@ -51,6 +56,7 @@ class Run:
     workers: int
     measurements: list[Measurement] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)  # (database, workload title)
+    seeded: dict[str, Seeded] = field(default_factory=dict)  # the large data set, by database
     soak: Soak | None = None
     load_before: str = field(default_factory=lambda: load_average())
     load_after: str = ""
@@ -113,9 +119,10 @@ def _tables(run: Run) -> list[str]:
         ]
         rounds: dict[tuple, int] = {}
         for m in (m for m in run.measurements if m.database == database):
-            key = (m.workload.key, m.connections, m.server)
+            key = (m.workload.key, m.connections, m.server, m.data)
             rounds[key] = rounds.get(key, 0) + 1
-            lines.append(_row(m, f"{m.server} ({rounds[key]})"))
+            label = m.server if m.data == SMALL_DATA else f"{m.server}, {m.data} data"
+            lines.append(_row(m, f"{label} ({rounds[key]})"))
         lines += [
             f"| {title} | | idp | endpoint not available (404) | | | | | | |"
             for db, title in run.missing
@@ -127,52 +134,75 @@ def _tables(run: Run) -> list[str]:
 
 @dataclass
 class Comparison:
-    """Ours against the peer for one workload: median rate and median CPU per request over
-    the A B rounds (one disturbed round on a shared machine does not move a median)."""
+    """Runs of one workload against reference runs (ours against the peer, or the large data
+    set against the small one): median rate and median CPU per request over the rounds (one
+    disturbed round on a shared machine does not move a median)."""
 
     database: str
     workload: str
     connections: int
     ours: list[Measurement]
-    peer: list[Measurement]
+    reference: list[Measurement]
 
     @property
     def our_rate(self) -> float:
         return median(m.rate for m in self.ours)
 
     @property
-    def peer_rate(self) -> float:
-        return median(m.rate for m in self.peer)
+    def reference_rate(self) -> float:
+        return median(m.rate for m in self.reference)
 
     @property
     def our_cpu_ms(self) -> float:
         return median(m.cpu_ms for m in self.ours)
 
     @property
-    def peer_cpu_ms(self) -> float:
-        return median(m.cpu_ms for m in self.peer)
+    def reference_cpu_ms(self) -> float:
+        return median(m.cpu_ms for m in self.reference)
 
     @property
     def ratio(self) -> float:
-        return self.our_rate / self.peer_rate
+        return self.our_rate / self.reference_rate
 
     @property
     def cpu_ratio(self) -> float:
-        """Peer CPU per request over ours: the efficiency ratio, robust to a busy machine."""
-        return self.peer_cpu_ms / self.our_cpu_ms
+        """Reference CPU per request over ours: the efficiency ratio, robust to a busy machine."""
+        return self.reference_cpu_ms / self.our_cpu_ms
 
 
-def comparisons(run: Run) -> list[Comparison]:
+def _is_peer(m: Measurement) -> bool:
+    return m.server == "peer"
+
+
+def _is_ours(m: Measurement) -> bool:
+    return m.server != "peer" and m.data == SMALL_DATA
+
+
+def _is_ours_on_large_data(m: Measurement) -> bool:
+    return m.server != "peer" and m.data == LARGE_DATA
+
+
+def comparisons(
+    run: Run,
+    ours: Callable[[Measurement], bool] = _is_ours,
+    reference: Callable[[Measurement], bool] = _is_peer,
+) -> list[Comparison]:
+    """One comparison per (database, workload, connections) that has reference runs."""
     found: dict[tuple, Comparison] = {}
     for m in run.measurements:
         key = (m.database, m.workload.key, m.connections)
-        if m.server == "peer" and key not in found:
-            found[key] = Comparison(*key, ours=[], peer=[])
+        if reference(m) and key not in found:
+            found[key] = Comparison(*key, ours=[], reference=[])
     for m in run.measurements:
         comparison = found.get((m.database, m.workload.key, m.connections))
-        if comparison is not None:
-            (comparison.peer if m.server == "peer" else comparison.ours).append(m)
-    return list(found.values())
+        if comparison is not None and (ours(m) or reference(m)):
+            (comparison.ours if ours(m) else comparison.reference).append(m)
+    return [comparison for comparison in found.values() if comparison.ours]
+
+
+def large_data_comparisons(run: Run) -> list[Comparison]:
+    """The large data set's runs against the small one's, workload by workload."""
+    return comparisons(run, ours=_is_ours_on_large_data, reference=_is_ours)
 
 
 def _ratio_table(run: Run) -> list[str]:
@@ -184,21 +214,56 @@ def _ratio_table(run: Run) -> list[str]:
     for c in comparisons(run):
         lines.append(
             f"| {c.database} | {c.workload} | {c.connections} | {c.our_rate:,.0f} | "
-            f"{c.peer_rate:,.0f} | {c.ratio:.2f} | "
+            f"{c.reference_rate:,.0f} | {c.ratio:.2f} | "
             f"{'yes' if c.ratio >= TARGET_RATIO else 'no'} | {c.our_cpu_ms:.2f} | "
-            f"{c.peer_cpu_ms:.2f} | {c.cpu_ratio:.2f} |"
+            f"{c.reference_cpu_ms:.2f} | {c.cpu_ratio:.2f} |"
+        )
+    return [*lines, ""]
+
+
+def _large_data_section(run: Run) -> list[str]:
+    """``--large-data``: what the large data set holds, how long seeding took, and each
+    workload's rate on it against the small data set's (same rounds, alternating)."""
+    if not run.seeded:
+        return []
+    sizes = next(iter(run.seeded.values())).sizes
+    seeding = ", ".join(f"{database} {seeded.seconds:.0f} s" for database, seeded in run.seeded.items())
+    lines = [
+        "## Large data / small data",
+        "",
+        "`--large-data`: each workload also runs against a second instance whose database "
+        f"`bench/large_data.py` seeded through SQL ({seeding}) with {sizes.services:,} service "
+        f"clients, {sizes.data_providers:,} data providers owning {sizes.scopes:,} scopes, "
+        f"{sizes.habilitations:,} habilitations, {sizes.access_tokens:,} access-token records "
+        f"({sizes.citizens:,} citizens and their consents behind them); the workloads' own clients "
+        "are created on top of it as on the small one. Within each round the small data set "
+        "runs first, then the large one.",
+        "",
+        "| database | workload | conns | small (median) | large (median) | large/small | "
+        f"≥ {TARGET_LARGE_RATIO}× | small CPU ms/req | large CPU ms/req | large/small by CPU |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for c in large_data_comparisons(run):
+        unit, met = c.ours[0].workload.unit, c.ratio >= TARGET_LARGE_RATIO
+        lines.append(
+            f"| {c.database} | {c.workload} | {c.connections} | {c.reference_rate:,.0f} {unit} | "
+            f"{c.our_rate:,.0f} {unit} | {c.ratio:.2f} | {'yes' if met else 'no'} | "
+            f"{c.reference_cpu_ms:.2f} | {c.our_cpu_ms:.2f} | {c.cpu_ratio:.2f} |"
         )
     return [*lines, ""]
 
 
 def _targets(run: Run) -> list[str]:
     ours = [m for m in run.measurements if m.server == "idp"]
-    at_128 = [m for m in ours if m.connections == max(run.connections)]
+    most = {}  # each workload's p99 is judged at its largest concurrency (128; the flow's 16)
+    for m in ours:
+        most[m.workload.key] = max(most.get(m.workload.key, 0), m.connections)
     slow = [
-        f"{m.database} {m.workload.key} {m.result.p99_ms:.0f} ms"
-        for m in at_128
-        if m.result.p99_ms >= TARGET_P99_MS
+        f"{m.database} {m.workload.key} c={m.connections} {m.result.p99_ms:.0f} ms"
+        for m in ours
+        if m.connections == most[m.workload.key] and m.result.p99_ms >= TARGET_P99_MS
     ]
+    judged_at = ", ".join(f"{key} c={connections}" for key, connections in most.items())
     errors = sum(m.result.errors for m in ours)
     peer_errors = sum(m.result.errors for m in run.measurements if m.server == "peer")
     rss = max((m.peak_rss_mb for m in ours), default=0)
@@ -209,16 +274,26 @@ def _targets(run: Run) -> list[str]:
         for c in comparisons(run)
         if c.ratio < TARGET_RATIO
     ]
+    large_misses = [
+        f"{c.database} {c.workload} c={c.connections}: {c.ratio:.2f}"
+        for c in large_data_comparisons(run)
+        if c.ratio < TARGET_LARGE_RATIO
+    ]
     lines = [
-        f"- Throughput ≥ {TARGET_RATIO}× the peer (token, introspection): "
+        f"- Throughput ≥ {TARGET_RATIO}× the peer (token, introspection, code flow): "
         + ("met" if not ratio_misses else "NOT met — " + "; ".join(ratio_misses)),
-        f"- p99 < {TARGET_P99_MS:.0f} ms at {max(run.connections)} connections: "
+        f"- p99 < {TARGET_P99_MS:.0f} ms ({judged_at}): "
         + ("met" if not slow else "NOT met — " + "; ".join(slow)),
         f"- Zero errors (idp): {'met' if errors == 0 else f'NOT met — {errors} errors'}"
         f" (the peer: {peer_errors}, wrk's 5 s timeouts under overload)",
         f"- Peak RSS per worker ≤ {TARGET_RSS_MB:.0f} MB: {'met' if rss <= TARGET_RSS_MB else 'NOT met'}"
         f" (largest sample or VmHWM {rss:.0f} MB)",
     ]
+    if run.seeded:
+        lines.append(
+            f"- Every workload on the large data set ≥ {TARGET_LARGE_RATIO}× its rate on the small one: "
+            + ("met" if not large_misses else "NOT met — " + "; ".join(large_misses))
+        )
     if run.soak:
         s = run.soak
         per_worker = ", ".join(
@@ -266,6 +341,7 @@ def write(run: Run) -> None:
         "## Ours / peer",
         "",
         *_ratio_table(run),
+        *_large_data_section(run),
         "## All runs",
         "",
         *_tables(run),
