@@ -74,6 +74,8 @@ class LeanAuthorize:
         if login is None:
             return None
         notified = notified_services(cookie_session)
+        # No body accepted (limit 0: a GET with a form body is refused here, unread), so that
+        # Flask, answering instead, finds the request whole.
         ctx = AuthorizationContext(
             request=oauth_request(environ, self.issuer, 0), login=login, notified=notified
         )

@@ -148,3 +148,18 @@ def test_a_due_connection_alert_is_flask_s(app, client, service_provider, citize
     assert answered.by_flask(app)  # the code whose alert was sent, and its mark set
     assert authorize(flow).status_code == 302
     assert not answered.by_flask(app)
+
+
+def test_a_get_with_a_form_body_is_flask_s(app, consented, answered):
+    """Flask reads parameters from a form body, even on GET: the lean path leaves it whole."""
+    params = consented.authorize_params()
+    state = params.pop("state")
+    response = consented.http.get(
+        "/authorize",
+        query_string=params,
+        data=f"state={state}",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert answered.by_flask(app)
+    assert response.status_code == 302
+    assert query_of(response.headers["Location"])["state"] == state
