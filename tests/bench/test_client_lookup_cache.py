@@ -1,5 +1,8 @@
 """The per-process client copy used by the hot endpoints never outlives a change of the row
-(idp.clients.lookup.find_client_for_authentication).
+(idp.clients.lookup.find_client_for_authentication): its version is checked at every
+request, with PostgreSQL's change listener off (as while it is down). With it on, the check
+is skipped and the change is seen within milliseconds instead:
+tests/idp/database/test_notifications_postgres.py.
 
 Each change is made through a *second* application on the same database, as another worker
 or instance would make it, after the first application has cached the client.
@@ -15,6 +18,11 @@ from idp.clients.admin import ClientSettings
 from idp.clients.lookup import find_client_for_authentication
 
 TOKEN_FORM = {"grant_type": "client_credentials", "scope": "dgfip_statistiques"}
+
+
+@pytest.fixture
+def app_settings() -> dict:
+    return {"CACHE_NOTIFICATIONS": False}
 
 
 @pytest.fixture
