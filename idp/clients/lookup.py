@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
+from authlib.oauth2.rfc6749.errors import OAuth2Error
 from sqlalchemy import String, bindparam, cast, select
 from sqlalchemy.orm.util import identity_key
 
-from idp.database import notifications, reads
+from idp.database import batches, notifications, reads
 from idp.database.notifications import ChangeListener
 from idp.extensions import db, per_app
 from idp.models import Client
+
+T = TypeVar("T")
 
 #: The row's version: its primary key (a deleted and re-created client differs) and
 #: ``updated_at``, which every UPDATE of the row sets (column ``onupdate``). Only compared for
@@ -66,14 +71,18 @@ def find_client_for_authentication(client_id: object) -> Client | None:
     indexed single-row query reads the row's version (``id``, ``updated_at``) first, and the
     copy is rebuilt when that differs: a secret rotation, a habilitation change (allowed
     scopes) or any other update is seen by every worker and instance from the next request,
-    and a deleted client finds nothing.
+    and a deleted client finds nothing. Within :func:`confirmed_with_next_read`, that query
+    travels with the request's next read instead.
     The object must not be modified; writers use :func:`find_client`.
     """
     if not _usable_id(client_id):
         return None
     copies, changes = per_app("idp_clients", _copies)
     cached = copies.get(client_id)
-    if cached is not None and changes.unchanged_since(TABLES, cached.stamp):
+    if cached is not None and (
+        changes.unchanged_since(TABLES, cached.stamp)
+        or batches.expect(_VERSION, {"client_id": client_id}, cached.version)
+    ):
         return cached.client
     stamp = changes.stamp()
     version = reads.first(_VERSION, {"client_id": client_id})
@@ -92,6 +101,31 @@ def find_client_for_authentication(client_id: object) -> Client | None:
         db.session.expunge(client)  # fully loaded, never expired, safe to share read-only
         copies[client_id] = _Copy(client, version, stamp)
     return client
+
+
+def confirmed_with_next_read(form: Mapping[str, object], call: Callable[[], T]) -> T:
+    """``call`` (an endpoint that authenticates its caller, then reads one row), with the
+    clients' copies it authenticates used before their version is read: that query travels
+    with the call's next read (:mod:`idp.database.batches`), one round trip for both. A copy
+    that turns out outdated voids what ``call`` answered or raised (an OAuth 2.0 error), and
+    ``call`` runs again on fresh rows: the client was counted twice then against its rate
+    limit, in a rare case (it changed since the process last checked it).
+
+    Not with a client assertion (``form`` has ``client_assertion``): its ``jti`` is single-use
+    (RFC 7523 §3 item 7), so a second authentication would take it for a replay.
+    """
+    if "client_assertion" in form:
+        return call()
+    with batches.window() as window:
+        try:
+            outcome = call()
+        except OAuth2Error as error:
+            outcome = error
+    if not window.met:
+        return call()
+    if isinstance(outcome, OAuth2Error):
+        raise outcome
+    return outcome
 
 
 def generate_client_secret() -> str:

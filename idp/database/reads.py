@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import namedtuple
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -106,20 +106,30 @@ class ThreadConnections:
     def first(self, statement: SelectBase, values: Mapping[str, Any]) -> Any:
         """The first row, with named and processed columns like SQLAlchemy's ``Row``."""
         compiled = self._statements.get(statement, values)
+        return self._attempt(compiled.sql, lambda connection: self._run(connection, compiled, values))
+
+    def first_of_each(self, reads: Sequence[tuple[SelectBase, Mapping[str, Any]]]) -> list[Any]:
+        """The first row of each ``(statement, values)``, all sent before any answer is awaited:
+        one round trip on PostgreSQL (psycopg's pipeline mode), in turn on SQLite (no network)."""
+        compiled = [(self._statements.get(statement, values), values) for statement, values in reads]
+        return self._attempt(compiled[0][0].sql, lambda connection: self._run_each(connection, compiled))
+
+    def _attempt(self, sql: str, run: Callable[[Any], Any]) -> Any:
+        """``run(connection)`` on the held connection, once more on a new one if that failed."""
         driver_error = self._statements.engine.dialect.loaded_dbapi.Error
         held = getattr(self._local, "connection", None)
         try:
             if held is not None:
                 try:
-                    return self._run(held, compiled, values)
+                    return run(held)
                 except driver_error as error:
                     if isinstance(error, DeadlineExpired):
                         raise
                     # dropped: the database restarted, or the connection went stale
-            return self._run(self._connect(), compiled, values)
+            return run(self._connect())
         except driver_error as error:
             raise DBAPIError.instance(
-                compiled.sql, None, error, driver_error, dialect=self._statements.engine.dialect
+                sql, None, error, driver_error, dialect=self._statements.engine.dialect
             ) from error
 
     def _run(self, connection, compiled: CompiledStatement, values: Mapping[str, Any]) -> Any:
@@ -130,6 +140,24 @@ class ThreadConnections:
                 return compiled.row(cursor.fetchone())
             finally:
                 cursor.close()  # ends SQLite's read transaction (no WAL snapshot kept)
+        except self._statements.engine.dialect.loaded_dbapi.Error:
+            self._drop(connection)
+            raise
+
+    def _run_each(self, connection, reads: list[tuple[CompiledStatement, Mapping[str, Any]]]) -> list[Any]:
+        """Every statement sent, then every answer read (:meth:`first_of_each`)."""
+        pipelined = self._statements.engine.dialect.driver == "psycopg"
+        try:
+            cursors = []
+            try:
+                with connection.pipeline() if pipelined else contextlib.nullcontext():
+                    for compiled, values in reads:
+                        cursors.append(connection.cursor())
+                        cursors[-1].execute(compiled.sql, compiled.parameters(values))
+                return [read[0].row(cursor.fetchone()) for read, cursor in zip(reads, cursors, strict=True)]
+            finally:
+                for cursor in cursors:
+                    cursor.close()
         except self._statements.engine.dialect.loaded_dbapi.Error:
             self._drop(connection)
             raise
@@ -156,3 +184,8 @@ def _thread_connections(_app) -> ThreadConnections:
 def first(statement: SelectBase, values: Mapping[str, Any]) -> Any:
     """The first row of ``statement`` (named columns), or ``None``: a hot, committed read."""
     return per_app("idp_thread_connections", _thread_connections).first(statement, values)
+
+
+def first_of_each(reads: Sequence[tuple[SelectBase, Mapping[str, Any]]]) -> list[Any]:
+    """:func:`first` of each ``(statement, values)``, in one round trip to the database."""
+    return per_app("idp_thread_connections", _thread_connections).first_of_each(reads)
