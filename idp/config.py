@@ -71,6 +71,10 @@ DEFAULTS: dict[str, Any] = {
     # statement_timeout, SQLite's busy_timeout), per round trip to a server that does not
     # answer at all (idp.database.bounds). Beyond: 503, after at most about twice this.
     "DATABASE_TIMEOUT": 2,
+    # PostgreSQL: each process listens for the changes any instance makes to clients, keys
+    # and the registry (LISTEN/NOTIFY, idp.database.notifications), and skips the per-request
+    # version checks while it does. false: the version checks and the *_CACHE_SECONDS only.
+    "CACHE_NOTIFICATIONS": True,
     # Answer the machine endpoints (idp.oauth2.endpoints) in front of Flask (idp.hotpath).
     # false: Flask answers everything (same results, slower).
     "LEAN_ENDPOINTS": True,

@@ -8,6 +8,9 @@ A test records one with the ``measure`` fixture; the figures travel in the test 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
 
 PREFIX = "measured: "
@@ -21,6 +24,15 @@ def measure(record_property):
         record_property(PREFIX + what, value)
 
     return record
+
+
+def seconds_until(condition: Callable[[], bool], limit: float = 15) -> float:
+    """How long ``condition`` took to hold, polled every 5 ms; fails past ``limit`` seconds."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < limit, f"not within {limit} s"
+        time.sleep(0.005)
+    return time.monotonic() - started
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

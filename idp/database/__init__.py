@@ -9,14 +9,15 @@ from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from idp.database import bounds, outages
+from idp.database import bounds, notifications, outages
 from idp.extensions import db
 
 MIGRATIONS_DIR = str(Path(__file__).parents[1] / "migrations")
 
 
 def init_app(app: Flask) -> None:
-    """Bound every wait on the database (:mod:`.bounds`); drop what an outage broke (:mod:`.outages`)."""
+    """Bound every wait on the database (:mod:`.bounds`); drop what an outage broke
+    (:mod:`.outages`); listen for the changes the caches must know of (:mod:`.notifications`)."""
     timeout = app.config["DATABASE_TIMEOUT"]
     with app.app_context():
         engine: Engine = db.engine
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
         event.listen(engine, "connect", bounds.sqlite_pragmas(timeout))
     elif engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
         bounds.bound_postgres(engine, timeout)
+    notifications.init_app(app, engine)
 
 
 def upgrade_schema(app: Flask) -> None:

@@ -17,7 +17,9 @@ not hang a server thread. Every wait is bounded:
   ``statement_timeout``, so that a live server reports first), to every wait of the
   connection: statements, fetches, ``COMMIT``, ``ROLLBACK``, the pool's ping. When it
   expires, the connection is closed (its state is unknown: a statement is in flight), and
-  SQLAlchemy, finding it closed, drops it from the pool.
+  SQLAlchemy, finding it closed, drops it from the pool. The one wait that passes its own
+  ``timeout``, ``notifies()`` (the change listener, :mod:`.notifications`), keeps it: no
+  statement is in flight then, and its end is no failure.
 
   Other ways were weighed: a cancel request (``conn.cancel()``) goes to the same frozen
   postmaster; a watchdog thread shutting down the socket of a statement past its deadline
@@ -80,13 +82,13 @@ def _bounded_connection_class():
         deadline: float | None = None
 
         def wait(self, gen, interval: float = 0.1, timeout: float | None = None):
-            if timeout is None:
-                timeout = self.deadline
-            try:
+            if timeout is not None:  # the caller's own wait (``notifies(timeout=…)``): not a failure
                 return super().wait(gen, interval=interval, timeout=timeout)
+            try:
+                return super().wait(gen, interval=interval, timeout=self.deadline)
             except errors._WaitTimeout:
                 self.close()  # a statement is in flight: the connection cannot be reused
-                raise StatementDeadline(f"the database did not answer within {timeout:g} s") from None
+                raise StatementDeadline(f"the database did not answer within {self.deadline:g} s") from None
 
     return BoundedConnection
 

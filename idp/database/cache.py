@@ -2,8 +2,9 @@
 
 The key ring, the scope registry's definitions and the namespace owners change rarely and
 are read on every hot request. Each is one :class:`TimedValue`: reloaded at most every
-``ttl_setting`` seconds (a configuration key, read at each use). What decides revocation is
-never cached this way.
+``ttl_setting`` seconds (a configuration key, read at each use), and at the next use once a
+change to one of its ``tables`` is notified (:mod:`idp.database.notifications`, PostgreSQL).
+What decides revocation is never cached this way.
 
 While a previous value exists, the database's troubles stay out of the requests' way:
 
@@ -32,6 +33,8 @@ from typing import Generic, TypeVar
 
 from flask import current_app
 
+from idp.database import notifications
+from idp.database.notifications import NEVER, ChangeListener
 from idp.extensions import per_app
 
 T = TypeVar("T")
@@ -39,22 +42,37 @@ log = logging.getLogger(__name__)
 
 
 class TimedValue(Generic[T]):
-    """A value reloaded by ``load(previous)`` once it is ``ttl_setting`` seconds old."""
+    """A value reloaded by ``load(previous)`` once it is ``ttl_setting`` seconds old, or once
+    ``changes`` was told of a change to one of ``tables`` since it was read."""
 
-    def __init__(self, config, ttl_setting: str, load: Callable[[T | None], T], name: str = "value") -> None:
+    def __init__(
+        self,
+        config,
+        ttl_setting: str,
+        load: Callable[[T | None], T],
+        name: str = "value",
+        *,
+        changes: ChangeListener = NEVER,
+        tables: frozenset[str] = frozenset(),
+    ) -> None:
         self._config = config  # the application's, read at each use (settings may change)
         self._ttl_setting = ttl_setting
         self._load = load
         self._name = name
+        self._changes = changes
+        self._tables = tables
         self._lock = threading.Lock()
         self._value: T | None = None
         self._loaded_at = 0.0  # when it was loaded, or last tried
         self._stored_at = 0.0  # when the value served was loaded
+        self._stamp = 0  # the listener's stamp of that load, or of the last try
         self._failing = False  # the last reload failed: the next ones run in the background
 
     def _fresh(self) -> bool:
         return (
-            self._value is not None and time.monotonic() - self._loaded_at < self._config[self._ttl_setting]
+            self._value is not None
+            and time.monotonic() - self._loaded_at < self._config[self._ttl_setting]
+            and not self._changes.changed_since(self._tables, self._stamp)
         )
 
     def get(self) -> T:
@@ -65,7 +83,8 @@ class TimedValue(Generic[T]):
         if previous is None:
             with self._lock:  # nothing to serve meanwhile: wait for whoever loads
                 if self._value is None:
-                    self._store(self._load_apart(app, None))
+                    stamp = self._changes.stamp()
+                    self._store(self._load_apart(app, None), stamp)
                 return self._value
         if not self._lock.acquire(blocking=False):
             return previous  # another thread is reloading
@@ -79,8 +98,9 @@ class TimedValue(Generic[T]):
 
     def _reload(self, app, previous: T) -> None:
         """Reload, keeping ``previous`` on failure; releases the lock the caller took."""
+        stamp = self._changes.stamp()
         try:
-            self._store(self._load_apart(app, previous))
+            self._store(self._load_apart(app, previous), stamp)
             self._failing = False
         except Exception as error:
             log.warning(
@@ -90,12 +110,14 @@ class TimedValue(Generic[T]):
                 time.monotonic() - self._stored_at,
             )
             self._loaded_at = time.monotonic()  # the next try, one period from now
+            self._stamp = stamp  # even after a notified change
             self._failing = True
         finally:
             self._lock.release()
 
-    def _store(self, value: T) -> None:
+    def _store(self, value: T, stamp: int) -> None:
         self._value = value
+        self._stamp = stamp
         self._loaded_at = self._stored_at = time.monotonic()
 
     def _load_apart(self, app, previous: T | None) -> T:
@@ -108,6 +130,14 @@ class TimedValue(Generic[T]):
         self._value = None
 
 
-def timed_value(key: str, ttl_setting: str, load: Callable[[T | None], T]) -> TimedValue[T]:
-    """The current application's one :class:`TimedValue` named ``key``."""
-    return per_app(key, lambda app: TimedValue(app.config, ttl_setting, load, name=key))
+def timed_value(
+    key: str, ttl_setting: str, load: Callable[[T | None], T], tables: frozenset[str]
+) -> TimedValue[T]:
+    """The current application's one :class:`TimedValue` named ``key``, built from ``tables``
+    (:func:`idp.database.notifications.tables`)."""
+    return per_app(
+        key,
+        lambda app: TimedValue(
+            app.config, ttl_setting, load, name=key, changes=notifications.listener_of(app), tables=tables
+        ),
+    )

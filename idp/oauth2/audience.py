@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from idp.database import notifications
 from idp.database.cache import timed_value
 from idp.extensions import db
 from idp.models import Client
@@ -21,9 +22,15 @@ def _read_namespace_owners(_previous) -> dict[str, str]:
     return dict(rows)
 
 
+#: What the namespace owners are read from.
+TABLES = notifications.tables("clients")
+
+
 def _namespace_owners() -> dict[str, str]:
     """namespace -> data-provider client_id, cached like the registry definitions."""
-    return timed_value("idp_namespace_owners", "REGISTRY_CACHE_SECONDS", _read_namespace_owners).get()
+    return timed_value(
+        "idp_namespace_owners", "REGISTRY_CACHE_SECONDS", _read_namespace_owners, tables=TABLES
+    ).get()
 
 
 def token_audience(scope_keys: list[str]) -> str | list[str]:

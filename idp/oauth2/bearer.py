@@ -13,7 +13,8 @@ endpoints need:
 
 Revocation is read from the database on every request, never from a process cache, so it
 is seen by every instance from the next request on. A token whose client is gone is not
-active.
+active. The query takes along the reads that wait for it (:mod:`idp.database.batches`: the
+version of the data provider's cached row at ``/introspect``), in the same round trip.
 
 :func:`authenticate_bearer` is the protected-resource side (RFC 6750). Authlib's
 ``ResourceProtector`` reads only the ``Authorization`` header (§2.1, not the §2.2 form
@@ -32,7 +33,7 @@ from sqlalchemy import Row, bindparam, exists, select
 import keys
 from idp import signing
 from idp.citizens.subject import pairwise_sub
-from idp.database import reads
+from idp.database import batches
 from idp.models import AccessTokenRecord, Client, RevokedAccessToken, User, utcnow
 from idp.oauth2.audience import token_audience
 from idp.oauth2.http import NO_STORE, OAuthRequest
@@ -144,9 +145,9 @@ def active_token(token: object) -> ActiveToken | None:
     if claims is None:
         return None
     if is_self_contained(claims):
-        row = reads.first(SELF_CONTAINED_TOKEN, {"jti": claims["jti"], "client_id": claims["client_id"]})
+        row = batches.first(SELF_CONTAINED_TOKEN, {"jti": claims["jti"], "client_id": claims["client_id"]})
         return None if row is None or row.revoked else ActiveToken(claims, row, None)
-    row = reads.first(RECORDED_TOKEN, {"jti": claims["jti"]})
+    row = batches.first(RECORDED_TOKEN, {"jti": claims["jti"]})
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     return ActiveToken(claims, row, row if row.id is not None else None)
@@ -156,7 +157,7 @@ def _active_opaque_token(token: str) -> ActiveToken | None:
     """An opaque token (``IDP_ACCESS_TOKEN_FORMAT=opaque``): its record, found by the token's
     SHA-256, gives the claims a JWT would carry (RFC 9068 §2.2), for the endpoints to read
     alike."""
-    row = reads.first(OPAQUE_TOKEN, {"jti": opaque_reference(token)})
+    row = batches.first(OPAQUE_TOKEN, {"jti": opaque_reference(token)})
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     user = row if row.id is not None else None

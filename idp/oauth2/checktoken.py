@@ -29,6 +29,7 @@ import time
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from flask import current_app
 
+from idp.clients.lookup import confirmed_with_next_read
 from idp.models import Client
 from idp.models.clients import DEFAULT_CHECKTOKEN_SIGNING_ALG
 from idp.oauth2.checks import FORM_REQUEST_CHECKS, Check, run_checks
@@ -121,6 +122,10 @@ def endpoint(request: OAuthRequest) -> EndpointResponse:
     """The signed (and maybe encrypted) answer; the credentials are form fields, whatever
     secret method the data provider registered (:meth:`idp.models.Client.check_endpoint_auth_method`)."""
     run_checks(CHECKTOKEN_CHECKS, request)
+    return confirmed_with_next_read(request.form, lambda: _answer(request))
+
+
+def _answer(request: OAuthRequest) -> EndpointResponse:
     data_provider = require_data_provider(authenticate_client(request, "checktoken"))
     metrics.introspected(data_provider.client_id, "checktoken")
     answer = checktoken_jwt(data_provider, token_introspection(data_provider, request.form["token"]))

@@ -4,8 +4,10 @@ A data provider learns three things about an access token it was shown: whether 
 active, which of *its own* scopes it carries (still covered by a habilitation), and who the
 citizen is (the pivot identity, with a ``sub`` pairwise for this data provider).
 
-Cost per request: one signature check with the cached key ring, and one indexed query
-(:func:`idp.oauth2.bearer.active_token`).
+Cost per request: one signature check with the cached key ring, and one round trip to the
+database: the indexed query of :func:`idp.oauth2.bearer.active_token`, which takes along the
+version check of the data provider's cached row when one is needed
+(:func:`idp.clients.lookup.confirmed_with_next_read`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flask import current_app
 
 from idp import signing
 from idp.citizens.subject import pairwise_sub
+from idp.clients.lookup import confirmed_with_next_read
 from idp.models import Client, User
 from idp.oauth2.bearer import active_token
 from idp.oauth2.checks import FORM_REQUEST_CHECKS, run_checks
@@ -131,6 +134,10 @@ def introspection_jwt(data_provider: Client, response: dict) -> str:
 def endpoint(request: OAuthRequest) -> EndpointResponse:
     """``POST /introspect``: RFC 7662 §2.2 JSON, or an RFC 9701 JWT when the caller asks."""
     run_checks(FORM_REQUEST_CHECKS, request)
+    return confirmed_with_next_read(request.form, lambda: _answer(request))
+
+
+def _answer(request: OAuthRequest) -> EndpointResponse:
     data_provider = require_data_provider(authenticate_client(request, "introspection"))
     metrics.introspected(data_provider.client_id, "introspect")
     token = request.form.get("token")

@@ -1,12 +1,14 @@
 """The scope registry in the database, and a short per-process cache of it.
 
-Definitions (labels, claims, deprecation dates) are cached for ``REGISTRY_CACHE_SECONDS``.
+Definitions (labels, claims, deprecation dates) are cached for ``REGISTRY_CACHE_SECONDS``, or
+until a change is notified (:mod:`idp.database.notifications`).
 What a client may request is *not* cached: it is read from the client row on every request,
 so a revoked habilitation takes effect at once (see :mod:`idp.registry.allowed`).
 """
 
 from __future__ import annotations
 
+from idp.database import notifications
 from idp.database.cache import TimedValue, timed_value
 from idp.extensions import db
 from idp.models import RegistryProvider, RegistryScope
@@ -94,15 +96,23 @@ def _assign(row, values: dict, counts: dict[str, int], *, is_new: bool) -> None:
     counts["created" if is_new else "updated" if changed else "unchanged"] += 1
 
 
+#: What the cached registry is read from.
+TABLES = notifications.tables("registry_providers", "registry_scopes")
+
+
 def _registry() -> TimedValue[Registry]:
-    return timed_value("idp_registry", "REGISTRY_CACHE_SECONDS", lambda _previous: read_registry())
+    return timed_value(
+        "idp_registry", "REGISTRY_CACHE_SECONDS", lambda _previous: read_registry(), tables=TABLES
+    )
 
 
 def registry() -> Registry:
-    """The registry as this process last read it (at most ``REGISTRY_CACHE_SECONDS`` old)."""
+    """The registry as this process last read it: at most ``REGISTRY_CACHE_SECONDS`` old, and
+    reloaded at once when another instance's change is notified (:mod:`idp.database.notifications`)."""
     return _registry().get()
 
 
 def invalidate() -> None:
-    """Forget this process's copy after a local write (other processes expire by TTL)."""
+    """Forget this process's copy after a local write (other processes are notified, or
+    expire by TTL)."""
     _registry().invalidate()

@@ -1,9 +1,11 @@
 """The per-process key ring that signs and verifies, and the JWKS it publishes.
 
 The ring is rebuilt when the set of (kid, state) rows changes, checked at most every
-``KEYS_CACHE_SECONDS``. The lag is safe: a NEXT key is published in ``/jwks`` before it
-signs anything (:func:`idp.signing.store.publication_delay`), and a retired key stays
-published until every token it signed expired.
+``KEYS_CACHE_SECONDS``, and at once when a change to the keys is notified
+(:mod:`idp.database.notifications`: PostgreSQL, while the listener is up). The lag is safe:
+a NEXT key is published in ``/jwks`` before it signs anything
+(:func:`idp.signing.store.publication_delay`, which still counts ``KEYS_CACHE_SECONDS``: the
+listener may be down), and a retired key stays published until every token it signed expired.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 import keys
+from idp.database import notifications
 from idp.database.cache import timed_value
 from idp.extensions import db
 from idp.models import SigningKey, utcnow
@@ -43,8 +46,12 @@ def _load_ring(previous: _LoadedRing | None) -> _LoadedRing:
     return _LoadedRing(ring, records, fingerprint, jwks)
 
 
+#: What the ring is read from.
+TABLES = notifications.tables("signing_keys")
+
+
 def _loaded() -> _LoadedRing:
-    return timed_value("idp_keyring", "KEYS_CACHE_SECONDS", _load_ring).get()
+    return timed_value("idp_keyring", "KEYS_CACHE_SECONDS", _load_ring, tables=TABLES).get()
 
 
 def keyring() -> keys.KeyRing:

@@ -1,5 +1,8 @@
 """The per-process client copy used by the hot endpoints never outlives a change of the row
-(idp.clients.lookup.find_client_for_authentication).
+(idp.clients.lookup.find_client_for_authentication): its version is checked at every
+request, with PostgreSQL's change listener off (as while it is down). With it on, the check
+is skipped and the change is seen within milliseconds instead:
+tests/idp/database/test_notifications_postgres.py.
 
 Each change is made through a *second* application on the same database, as another worker
 or instance would make it, after the first application has cached the client.
@@ -15,6 +18,11 @@ from idp.clients.admin import ClientSettings
 from idp.clients.lookup import find_client_for_authentication
 
 TOKEN_FORM = {"grant_type": "client_credentials", "scope": "dgfip_statistiques"}
+
+
+@pytest.fixture
+def app_settings() -> dict:
+    return {"CACHE_NOTIFICATIONS": False}
 
 
 @pytest.fixture
@@ -81,6 +89,41 @@ def test_a_change_made_elsewhere_is_seen_at_the_next_request(
     assert (response.status_code, response.get_json()["error"]) == (status, error)
     if change is _rotate:
         assert _token(client, *new_credentials).status_code == 200
+
+
+@pytest.fixture
+def data_provider(app) -> tuple[str, str]:
+    with app.app_context():
+        created, secret = client_admin.create_client(
+            ClientSettings(name="fd-cache", role="data-provider", namespace="dgfip")
+        )
+        return created.client_id, secret
+
+
+def _introspect(client, client_id: str, secret: str):
+    return client.post("/introspect", data={"token": "not-a-token"}, auth=(client_id, secret))
+
+
+def _checktoken(client, client_id: str, secret: str):
+    form = {"token": "not-a-token", "client_id": client_id, "client_secret": secret}
+    return client.post("/checktoken", data=form)
+
+
+@pytest.mark.parametrize("call", [_introspect, _checktoken], ids=["introspect", "checktoken"])
+@pytest.mark.parametrize("change", [_rotate, _delete], ids=["secret-rotated", "client-deleted"])
+def test_a_data_provider_changed_elsewhere_is_seen_at_the_next_request(
+    client, data_provider, other_instance, call, change
+):
+    """There the copy's version is read with the token's (idp.clients.lookup.confirmed_with_next_read):
+    an answer given on an outdated copy is dropped, and the request answered again on the row."""
+    assert call(client, *data_provider).status_code == 200  # cached now
+    assert call(client, *data_provider).status_code == 200  # served from the copy
+    with other_instance.app_context():
+        new_credentials = change(*data_provider)
+    response = call(client, *data_provider)
+    assert (response.status_code, response.get_json()["error"]) == (401, "invalid_client")
+    if change is _rotate:
+        assert call(client, *new_credentials).status_code == 200
 
 
 def test_the_copy_is_reused_while_the_row_is_unchanged(app, service):

@@ -26,6 +26,17 @@ def shared_database(postgres_server) -> Iterator[str]:
     databases.drop_database(postgres_server, name)
 
 
+@pytest.fixture(scope="module")
+def a(instances):
+    """The first of the module's ``instances`` (a fixture of the module's own)."""
+    return instances[0]
+
+
+@pytest.fixture(scope="module")
+def b(instances):
+    return instances[1]
+
+
 class SourceAddressAdapter(HTTPAdapter):
     """Connections from one local address (127.0.0.2 is another client than 127.0.0.1)."""
 

@@ -57,16 +57,6 @@ def instances(tmp_path_factory, shared_database):
 
 
 @pytest.fixture(scope="module")
-def a(instances):
-    return instances[0]
-
-
-@pytest.fixture(scope="module")
-def b(instances):
-    return instances[1]
-
-
-@pytest.fixture(scope="module")
 def provider(instances) -> dict:
     return demo_data_provider(instances)
 

@@ -11,6 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from idp.clients.admin import ClientSettings, update_client
 from idp.extensions import db
 from idp.models import ClientAssertionJti
 from idp.operations.purge import purge_expired
@@ -49,6 +50,17 @@ def test_a_short_assertion_authenticates_once(client, provider):
     assert response.status_code == 200
     replay, _ = introspect(client, provider, jti=body["jti"])
     assert replay.status_code == 401
+
+
+def test_an_assertion_authenticates_once_even_when_the_clients_copy_was_outdated(app, client, provider):
+    """At /introspect a client's copy is checked with the token's read, and the request
+    answered again when the copy was outdated; not with an assertion, whose jti a second
+    authentication would take for a replay (idp.clients.lookup.confirmed_with_next_read)."""
+    assert introspect(client, provider)[0].status_code == 200  # the copy is made
+    with app.app_context():
+        update_client(provider.client_id, ClientSettings(name="Fournisseur renommé"))  # outdated
+    response, _ = introspect(client, provider)
+    assert response.status_code == 200, response.get_json()
 
 
 @pytest.mark.parametrize(
