@@ -1,4 +1,4 @@
-"""A PISTE-sized database under a bench instance, seeded through SQL in well under a minute.
+"""A PISTE-sized database under a bench instance, seeded through SQL.
 
 The issue's data set: PISTE holds 11,000 applications and FranceConnect 1,600 services with
 dozens of data providers. :data:`LARGE` puts 100 data providers (each a registry provider
@@ -13,7 +13,9 @@ client (linked, with a FranceConnect authorization id), API habilitations ride o
 client's ``allowed_scopes`` is what :func:`idp.registry.allowed.recompute` would store for
 its habilitations. The access-token records are citizens' tokens (a ``jti``, its grant and
 consent) and opaque references (a SHA-256), active, expired, past the purge's grace or
-revoked. Citizens and their consents exist only because the records point at them.
+revoked, as a day of traffic leaves them; each citizen's token comes with the authorization
+code it was issued from (900,000 codes, claimed, of the same grant), since the purge keeps
+those as long. Citizens and their consents exist only because the records point at them.
 
 Every client of the data set authenticates with one secret, hashed once as ``idp clients
 create`` hashes a secret (the hash, not a KDF, is what a request checks): :func:`seed`
@@ -23,10 +25,11 @@ Everything goes through SQLAlchemy Core on the real tables of :mod:`idp.models`,
 transaction, on an engine of its own (no statement timeout: the server's 2 s would stop a
 bulk statement on a busy machine): the registry, clients, habilitations, citizens and
 consents are built in Python and inserted by ``executemany`` in batches; the million
-access-token records are drawn by the database itself in one ``INSERT ... SELECT``
-(:meth:`_Seeder.access_tokens`). PostgreSQL's statistics are then refreshed (``ANALYZE``),
-as autovacuum would do within a minute of such a load. On the 2-core bench machine: about
-25 s on SQLite, 45 s on PostgreSQL.
+access-token records and their codes are drawn by the database itself, each table in one
+``INSERT ... SELECT`` (:meth:`_Seeder.access_tokens`), its secondary indexes built once
+afterwards. PostgreSQL's statistics are then refreshed (``ANALYZE``), as autovacuum would
+do within a minute of such a load. On the shared 2-core bench machine (load average 3 to
+4): about 35 s on SQLite, 65 s on PostgreSQL.
 
 ``python -m bench.large_data INSTANCE [--database-url URL] [--scale 0.01]`` seeds an
 instance by hand.
@@ -39,6 +42,7 @@ import random
 import time
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
@@ -52,6 +56,7 @@ from idp.clients.lookup import generate_client_id, generate_client_secret
 from idp.datapass.events import FRANCE_CONNECT, WITH_FRANCE_CONNECT
 from idp.models import (
     AccessTokenRecord,
+    AuthorizationCode,
     Client,
     Consent,
     Habilitation,
@@ -71,6 +76,11 @@ TIME_SLOTS = 50_000
 #: opaque token's reference (a SHA-256's 64).
 JTI_BYTES = 16
 OPAQUE_REFERENCE_BYTES = 32
+#: An S256 ``code_challenge`` is 43 characters (RFC 7636 §4.2); 44 hex characters here.
+CODE_CHALLENGE_BYTES = 22
+#: Each service's site, ``https://<client_id>.demarches.example.fr``, and its callback.
+SERVICE_DOMAIN = ".demarches.example.fr"
+REDIRECT_PATH = "/oidc/callback"
 #: The identity scopes a FranceConnect habilitation grants, the first few always.
 IDENTITY_SCOPES = (
     "openid",
@@ -161,7 +171,9 @@ def instance_database_url(instance: str, database_url: str | None = None) -> str
 
 
 def seed(database_url: str, sizes: Sizes = LARGE, *, rng: random.Random | None = None) -> Seeded:
-    """Add the data set to a migrated database; returns what was added."""
+    """Add the data set to a migrated database that nothing else uses yet (PostgreSQL: the
+    token tables' indexes are dropped during the load, which waits for every transaction
+    that read those tables); returns what was added."""
     rng = rng or random.Random(2026)
     started = time.monotonic()
     secret = generate_client_secret()
@@ -225,6 +237,18 @@ class _Seeder:
     def insert(self, table: sa.Table, rows: Iterable[dict]) -> None:
         for batch in _batches(rows):
             self.connection.execute(sa.insert(table), batch)
+
+    @contextmanager
+    def indexes_built_after(self, table: sa.Table) -> Iterator[None]:
+        """The table's secondary indexes dropped during a bulk insert, then created again:
+        one sort over a million keys costs a fraction of a million B-tree insertions at
+        random places (the unique constraints stay, checked row by row)."""
+        indexes = list(table.indexes)
+        for index in indexes:
+            index.drop(self.connection)
+        yield
+        for index in indexes:
+            index.create(self.connection)
 
     def next_value(self, column: sa.Column) -> int:
         return (self.connection.scalar(sa.select(sa.func.max(column))) or 0) + 1
@@ -418,13 +442,13 @@ class _Seeder:
 
     def services(self, grants: dict[str, tuple[dict, list[str]]]) -> None:
         def rows() -> Iterator[dict]:
-            for number, (client_id, (france_connect, allowed)) in enumerate(grants.items()):
-                host = f"https://demarche{number + 1}.example.fr"
+            for client_id, (france_connect, allowed) in grants.items():
+                host = f"https://{client_id}{SERVICE_DOMAIN}"
                 yield self.client_row(
                     client_id,
                     france_connect["intitule"],
                     "service-provider",
-                    redirect_uris=[f"{host}/oidc/callback"],
+                    redirect_uris=[host + REDIRECT_PATH],
                     post_logout_redirect_uris=[f"{host}/"],
                     eidas_level=france_connect["eidas_level"],
                     allowed_scopes=allowed,
@@ -499,8 +523,9 @@ class _Seeder:
 
     def access_tokens(self, consents: list[tuple[int, int, str, str]], namespaces: list[str]) -> None:
         """Citizens' JWT records (9 in 10) and client_credentials opaque references: 5 %
-        active, 5 % revoked, 80 % expired within the purge's grace, 10 % past it; inserted
-        oldest first, as the server inserted them.
+        active, 5 % revoked, 80 % expired within the purge's grace, 10 % past it; stored
+        oldest first, as the server stores them (the rows come out in the order of the
+        numbers: SQLite's nested loops and PostgreSQL's hash joins keep it, no sort needed).
 
         A million rows built in Python and bound one by one cost a minute; here the database
         draws them: ``INSERT ... SELECT`` over a numbers CTE, each row taking a consent of the
@@ -535,25 +560,60 @@ class _Seeder:
             .select_from(numbers)
             .join(slots, slots.c.slot == n // per_slot)
             .outerjoin(Consent, sa.and_(n % 10 != 0, Consent.id == first_consent + n % len(consents)))
-            .order_by(n)
         )
         columns = ("jti", "client_id", "user_id", "grant_id", "consent_id", "scope", "acr", "auth_time")
         columns += ("issued_at", "expires_at", "revoked_at")
-        self.connection.execute(sa.insert(AccessTokenRecord.__table__).from_select(columns, rows))
+        with self.indexes_built_after(AccessTokenRecord.__table__):
+            self.connection.execute(sa.insert(AccessTokenRecord.__table__).from_select(columns, rows))
+        with self.indexes_built_after(AuthorizationCode.__table__):
+            self.authorization_codes(slots)
         slots.drop(self.connection)
 
+    def authorization_codes(self, slots: sa.Table) -> None:
+        """The code each citizen's token was issued from (RFC 6749 §4.1), of the same grant,
+        client, citizen, consent and scope, claimed when the token was issued; its sign-in is
+        a random id (the sign-ins themselves are not part of the data set)."""
+        tokens = AccessTokenRecord.__table__
+        rows = (
+            sa.select(
+                random_hex(OPAQUE_REFERENCE_BYTES),
+                tokens.c.client_id,
+                tokens.c.user_id,
+                random_hex(OPAQUE_REFERENCE_BYTES),
+                tokens.c.consent_id,
+                tokens.c.grant_id,
+                "https://" + tokens.c.client_id + SERVICE_DOMAIN + REDIRECT_PATH,
+                tokens.c.scope,
+                random_hex(JTI_BYTES),
+                random_hex(CODE_CHALLENGE_BYTES),
+                sa.literal("S256"),
+                tokens.c.auth_time,
+                tokens.c.acr,
+                sa.literal([], AuthorizationCode.amr.type),
+                slots.c.code_created_at,
+                slots.c.code_expires_at,
+                tokens.c.issued_at,
+            )
+            .join_from(tokens, slots, slots.c.issued_at == tokens.c.issued_at)
+            .where(tokens.c.grant_id.is_not(None))
+        )
+        columns = ("code_hash", "client_id", "user_id", "session_id", "consent_id", "grant_id")
+        columns += ("redirect_uri", "scope", "nonce", "code_challenge", "code_challenge_method")
+        columns += ("auth_time", "acr", "amr", "created_at", "expires_at", "used_at")
+        self.connection.execute(sa.insert(AuthorizationCode.__table__).from_select(columns, rows))
+
     def time_slots(self, namespaces: list[str], count: int) -> sa.Table:
-        """A temporary table of ``count`` token timelines, oldest first (and, for an
-        opaque reference, a service and one of its machine scopes), typed as ``access_tokens``."""
+        """A temporary table of ``count`` timelines of a token and its code, oldest first (and,
+        for an opaque reference, a service and one of its machine scopes), typed as the tables."""
         rng, now, lifetime = self.rng, self.now, timedelta(seconds=60)
         grace = DEFAULT_GRACE.total_seconds()
-        tokens = AccessTokenRecord.__table__.c
+        tokens, codes = AccessTokenRecord.__table__.c, AuthorizationCode.__table__.c
         slots = sa.Table(
             "large_data_time_slots",
             sa.MetaData(),
             sa.Column("slot", sa.Integer, primary_key=True),
             *(
-                sa.Column(name, tokens[name].type)
+                sa.Column(name, tokens[name].type, index=name == "issued_at")
                 for name in (
                     "client_id",
                     "scope",
@@ -564,6 +624,8 @@ class _Seeder:
                     "revoked_at",
                 )
             ),
+            sa.Column("code_created_at", codes.created_at.type),
+            sa.Column("code_expires_at", codes.expires_at.type),
             prefixes=["TEMPORARY"],
         )
         slots.create(self.connection)
@@ -580,15 +642,21 @@ class _Seeder:
             return now - timedelta(seconds=rng.uniform(grace + 60, 2 * grace))
 
         def rows() -> Iterator[dict]:
-            for slot, issued_at in enumerate(sorted(issued() for _ in range(count))):
+            times = set()  # each timeline its own issuance instant: codes find theirs by it
+            while len(times) < count:
+                times.add(issued())
+            for slot, issued_at in enumerate(sorted(times)):
+                code_created_at = issued_at - timedelta(seconds=rng.uniform(1, 5))
                 yield {
                     "slot": slot,
                     "client_id": rng.choice(services),
                     "scope": f"{rng.choice(namespaces)}_{SCOPE_SUBJECTS[0][0]}",
                     "acr": rng.choice(ACRS),
-                    "auth_time": issued_at - timedelta(seconds=rng.uniform(1, 600)),
+                    "auth_time": code_created_at - timedelta(seconds=rng.uniform(1, 600)),
                     "issued_at": issued_at,
                     "expires_at": issued_at + lifetime,
+                    "code_created_at": code_created_at,
+                    "code_expires_at": code_created_at + lifetime,
                     "revoked_at": issued_at + timedelta(seconds=rng.uniform(1, 50))
                     if rng.random() < 0.05
                     else None,

@@ -122,8 +122,12 @@ def running_cluster() -> Iterator[Cluster]:
         server.create_database("idp")
         yield server
     finally:
-        with suppress(subprocess.CalledProcessError, FileNotFoundError):  # already stopped
+        # Thawed (a frozen server does not stop), then stopped, each step even if the other
+        # fails: a backend that ended meanwhile (ProcessLookupError) must not leave the
+        # cluster running.
+        with suppress(subprocess.CalledProcessError, FileNotFoundError, ProcessLookupError):
             server.thaw()
+        with suppress(subprocess.CalledProcessError, FileNotFoundError):  # already stopped
             server.stop()
         shutil.rmtree(root, ignore_errors=True)
 

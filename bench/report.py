@@ -234,8 +234,9 @@ def _large_data_section(run: Run) -> list[str]:
         "`--large-data`: each workload also runs against a second instance whose database "
         f"`bench/large_data.py` seeded through SQL ({seeding}) with {sizes.services:,} service "
         f"clients, {sizes.data_providers:,} data providers owning {sizes.scopes:,} scopes, "
-        f"{sizes.habilitations:,} habilitations, {sizes.access_tokens:,} access-token records "
-        f"({sizes.citizens:,} citizens and their consents behind them); the workloads' own clients "
+        f"{sizes.habilitations:,} habilitations, {sizes.access_tokens:,} access-token records and "
+        f"the codes of the citizens' ones ({sizes.citizens:,} citizens and their consents behind "
+        "them); the workloads' own clients "
         "are created on top of it as on the small one. Within each round the small data set "
         "runs first, then the large one.",
         "",

@@ -24,7 +24,8 @@ class Habilitation(db.Model):
     approved_scopes = sa.Column(sa.JSON, nullable=False, default=list)
     authorization_ids = sa.Column(sa.JSON, nullable=False, default=list)
     modalities = sa.Column(sa.JSON, nullable=False, default=list)
-    france_connect_authorization_id = sa.Column(sa.String(64))
+    # The FranceConnect authorization an API habilitation rides on (idp.datapass.linking).
+    france_connect_authorization_id = sa.Column(sa.String(64), index=True)
     active = sa.Column(sa.Boolean, nullable=False, default=False)
     last_fired_at = sa.Column(sa.BigInteger, nullable=False, default=0)
     client_id = sa.Column(sa.String(64), index=True)

@@ -14,8 +14,9 @@ class AuthorizationCode(db.Model):
     id = sa.Column(sa.Integer, primary_key=True)
     code_hash = sa.Column(sa.String(64), unique=True, nullable=False)
     client_id = sa.Column(sa.String(64), nullable=False)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    session_id = sa.Column(sa.String(64))
+    # Indexed for a citizen's erasure (ON DELETE CASCADE) and logout (the sign-in's codes).
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    session_id = sa.Column(sa.String(64), index=True)
     consent_id = sa.Column(sa.Integer)
     # Tokens issued from this code and their refreshes share the grant id (one family).
     grant_id = sa.Column(sa.String(64), nullable=False, index=True)
@@ -28,7 +29,7 @@ class AuthorizationCode(db.Model):
     acr = sa.Column(sa.String(16), nullable=False)
     amr = sa.Column(sa.JSON, nullable=False, default=list)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
-    expires_at = sa.Column(UTCDateTime, nullable=False)
+    expires_at = sa.Column(UTCDateTime, nullable=False, index=True)  # idp purge-expired
     used_at = sa.Column(UTCDateTime)
 
 
@@ -39,7 +40,8 @@ class AccessTokenRecord(db.Model):
 
     jti = sa.Column(sa.String(64), primary_key=True)
     client_id = sa.Column(sa.String(64), nullable=False, index=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # Indexed for a citizen's erasure (ON DELETE CASCADE), as every table pointing at users.
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     grant_id = sa.Column(sa.String(64), index=True)
     consent_id = sa.Column(sa.Integer, index=True)
     scope = sa.Column(sa.Text, nullable=False)
@@ -73,7 +75,8 @@ class RefreshToken(db.Model):
     id = sa.Column(sa.Integer, primary_key=True)
     token_hash = sa.Column(sa.String(64), unique=True, nullable=False)
     client_id = sa.Column(sa.String(64), nullable=False)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    # Indexed for a citizen's erasure (ON DELETE CASCADE).
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
     grant_id = sa.Column(sa.String(64), nullable=False, index=True)
     consent_id = sa.Column(sa.Integer, index=True)
     scope = sa.Column(sa.Text, nullable=False)
@@ -81,7 +84,7 @@ class RefreshToken(db.Model):
     acr = sa.Column(sa.String(16), nullable=False)
     amr = sa.Column(sa.JSON, nullable=False, default=list)
     issued_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
-    expires_at = sa.Column(UTCDateTime, nullable=False)
+    expires_at = sa.Column(UTCDateTime, nullable=False, index=True)  # idp purge-expired
     used_at = sa.Column(UTCDateTime)
     revoked_at = sa.Column(UTCDateTime)
 

@@ -50,7 +50,7 @@ class LoginSession(db.Model):
     identity_provider = sa.Column(sa.String(32), nullable=False, default="local", server_default="local")
     upstream_id_token = sa.Column(sa.Text)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
-    expires_at = sa.Column(UTCDateTime, nullable=False)
+    expires_at = sa.Column(UTCDateTime, nullable=False, index=True)  # idp purge-expired
     revoked_at = sa.Column(UTCDateTime)
 
     user = db.relationship("User", lazy="joined")

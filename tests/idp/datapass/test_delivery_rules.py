@@ -136,6 +136,19 @@ def test_api_approved_before_its_france_connect_habilitation_waits_then_links(ap
     assert set(TAX) <= set(allowed_scopes(app, client_id))
 
 
+@pytest.mark.parametrize("rides_on", ["901", "9010", "1901"])
+def test_an_api_habilitation_rides_on_the_authorization_of_exactly_its_id(app, client, rides_on):
+    """The owner is found by the id within the FranceConnect habilitations' lists, not by a
+    text that merely contains it (idp.datapass.linking.france_connect_owner)."""
+    owners = {
+        str(authorization_id): deliver(client, fc_approval(model_id, authorization_id)).get_json()["token_id"]
+        for model_id, authorization_id in ((4242, 9010), (4243, 1901), (4244, 901))
+    }
+    deliver(client, api_event("approve", 2000, france_connect_authorization_id=rides_on))
+    assert habilitation(app, 5150)["client_id"] == owners[rides_on]
+    assert set(TAX) <= set(allowed_scopes(app, owners[rides_on]))
+
+
 def test_unlinkable_habilitation_waits_then_is_linked_by_hand(app, client, runner, citizen):
     with app.app_context():
         sp_client, secret = create_client(

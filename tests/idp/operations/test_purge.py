@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from idp.extensions import db
 from idp.models import AccessTokenRecord, AuthorizationCode, LoginSession, RevokedAccessToken, utcnow
+from idp.operations.purge import purge_expired
 from tests.idp.oauth2.introspection.conftest import DATA_SCOPE, make_data_provider
 
 
@@ -70,3 +72,30 @@ def test_purge_drops_revocations_of_expired_self_contained_tokens(app, runner):
     assert counts["revoked_access_tokens"] == 1
     with app.app_context():
         assert sorted(db.session.scalars(select(RevokedAccessToken.jti))) == ["kept", "live"]
+
+
+def revocations_expired_long_ago(app, count: int) -> None:
+    expired = utcnow() - timedelta(days=2)
+    with app.app_context():
+        for number in range(count):
+            db.session.add(RevokedAccessToken(jti=f"old-{number}", client_id="sp", expires_at=expired))
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("batch_seconds", "batches"),
+    [
+        (60.0, [4, 4, 2]),  # each batch well within its time: as many rows as --batch-size allows
+        (0.0, [4, 1, 1, 1, 1, 1, 1]),  # a batch over its time: the next one shrinks, to one row
+    ],
+)
+def test_batches_are_bounded_in_rows_and_in_time(app, batch_seconds, batches):
+    """A batch holds the write lock for about ``batch_seconds`` whatever a row costs to
+    delete (more as the tables grow): its size follows the previous batch's pace."""
+    revocations_expired_long_ago(app, 10)
+    deleted: list[int] = []
+    with app.app_context():
+        counts = purge_expired(batch_size=4, progress=deleted.append, batch_seconds=batch_seconds)
+    assert counts["revoked_access_tokens"] == 10
+    assert [n for n in deleted if n] == batches
+    assert count(app, RevokedAccessToken) == 0
