@@ -12,17 +12,17 @@ bench/large_data.py (a day of access tokens and authorization codes, 100,000 hab
 - a FranceConnect habilitation's approval finds the API habilitations that ride on it by
   ``france_connect_authorization_id``.
 
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-16 10:00:00
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-01 16:00:00
 
 """
 from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
