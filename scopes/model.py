@@ -146,7 +146,15 @@ class Registry:
     which is the "registry order" of the consent screen.
     """
 
-    __slots__ = ("_by_key", "_by_namespace", "_by_slug", "_providers", "_scopes")
+    __slots__ = (
+        "_by_key",
+        "_by_namespace",
+        "_by_slug",
+        "_position",
+        "_providers",
+        "_scopes",
+        "_scopes_by_slug",
+    )
 
     def __init__(
         self,
@@ -166,6 +174,13 @@ class Registry:
         self._by_slug = {p.slug: p for p in providers}
         self._by_namespace = {p.namespace: p for p in providers if p.namespace is not None}
         self._by_key = {s.key: s for s in scopes}
+        # Built once, so that a request's lookups cost what it asks for, not the registry's
+        # size (the token's ``aud``, the consent screen; bench/large_data.py's 1,000 scopes).
+        self._position = {p.slug: index for index, p in enumerate(providers)}
+        by_slug: dict[str, list[ScopeDefinition]] = {}
+        for scope in scopes:
+            by_slug.setdefault(scope.provider, []).append(scope)
+        self._scopes_by_slug = {slug: tuple(owned) for slug, owned in by_slug.items()}
 
     @property
     def providers(self) -> tuple[Provider, ...]:
@@ -196,7 +211,12 @@ class Registry:
 
     def scopes_of(self, slug: str) -> tuple[ScopeDefinition, ...]:
         """The scopes of provider ``slug``, in registry order."""
-        return tuple(s for s in self._scopes if s.provider == slug)
+        return self._scopes_by_slug.get(slug, ())
+
+    def in_registry_order(self, slugs: Iterable[str]) -> list[Provider]:
+        """The providers of ``slugs`` (unknown ones left out), each once, in registry order."""
+        known = {slug for slug in slugs if slug in self._position}
+        return [self._by_slug[slug] for slug in sorted(known, key=self._position.__getitem__)]
 
     def is_known(self, key: str) -> bool:
         """True for a registry key or a protocol scope (:data:`PROTOCOL_SCOPES`)."""

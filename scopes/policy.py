@@ -139,13 +139,13 @@ def consent_groups(registry: Registry, granted: Iterable[str], lang: str) -> lis
     ``provider_slug`` ``""``; ``registry_write`` and unknown keys are never shown.
     """
     wanted = frozenset(granted)
+    owners = {scope.provider for key in wanted if (scope := registry.scope(key)) is not None}
     groups: list[ConsentGroup] = []
-    for provider in registry.providers:
+    for provider in registry.in_registry_order(owners):
         labels = _unique(
             scope.label(lang) for scope in registry.scopes_of(provider.slug) if scope.key in wanted
         )
-        if labels:
-            groups.append(ConsentGroup(provider.slug, provider.label_for(lang), tuple(labels)))
+        groups.append(ConsentGroup(provider.slug, provider.label_for(lang), tuple(labels)))
     if OFFLINE_ACCESS in wanted:
         primary = lang.replace("_", "-").split("-", 1)[0].lower()
         label = OFFLINE_ACCESS_LABELS.get(primary) or OFFLINE_ACCESS_LABELS["fr"]
@@ -176,9 +176,7 @@ def data_providers_of(registry: Registry, scopes: Iterable[str]) -> list[str]:
     """
     slugs = {scope.provider for key in scopes if (scope := registry.scope(key)) is not None}
     return [
-        provider.slug
-        for provider in registry.providers
-        if provider.kind is ProviderKind.DATA and provider.slug in slugs
+        provider.slug for provider in registry.in_registry_order(slugs) if provider.kind is ProviderKind.DATA
     ]
 
 
@@ -222,8 +220,7 @@ def can_manage(
         validate_key(key, actor_namespace)
     except ScopeKeyError as exc:
         raise RegistryError(
-            f"not a new key of namespace {actor_namespace}: "
-            f"{exc.message} (grammar rule {exc.rule})",
+            f"not a new key of namespace {actor_namespace}: {exc.message} (grammar rule {exc.rule})",
             key=key,
             rule="namespace_forbidden",
         ) from exc

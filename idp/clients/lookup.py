@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -42,6 +43,12 @@ def _copies(app) -> tuple[dict[str, _Copy], ChangeListener]:
     return {}, notifications.listener_of(app)
 
 
+#: How many clients each process keeps built; past it, the copy built first goes. One copy
+#: takes about 6 kB: PISTE's 11,000 applications would add 68 MB to every worker
+#: (bench/large_data.py), where a few hundred clients make most of the traffic.
+CACHED_CLIENTS = 1024
+
+
 def _usable_id(client_id: object) -> bool:
     """A client id we could have issued: a short printable string (RFC 6749 Appendix A
     VSCHAR); anything else, a NUL byte included, simply finds nothing."""
@@ -72,7 +79,8 @@ def find_client_for_authentication(client_id: object) -> Client | None:
     copy is rebuilt when that differs: a secret rotation, a habilitation change (allowed
     scopes) or any other update is seen by every worker and instance from the next request,
     and a deleted client finds nothing. Within :func:`confirmed_with_next_read`, that query
-    travels with the request's next read instead.
+    travels with the request's next read instead. At most :data:`CACHED_CLIENTS` copies are
+    kept (the oldest goes first).
     The object must not be modified; writers use :func:`find_client`.
     """
     if not _usable_id(client_id):
@@ -99,6 +107,9 @@ def find_client_for_authentication(client_id: object) -> Client | None:
     client = find_client(client_id)
     if client is not None and client.id == version[0]:
         db.session.expunge(client)  # fully loaded, never expired, safe to share read-only
+        if len(copies) >= CACHED_CLIENTS:
+            with suppress(StopIteration, RuntimeError, KeyError):  # another thread's eviction won
+                del copies[next(iter(copies))]
         copies[client_id] = _Copy(client, version, stamp)
     return client
 

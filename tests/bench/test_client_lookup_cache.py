@@ -14,6 +14,7 @@ import pytest
 
 from idp import create_app
 from idp.clients import admin as client_admin
+from idp.clients import lookup
 from idp.clients.admin import ClientSettings
 from idp.clients.lookup import find_client_for_authentication
 
@@ -137,3 +138,23 @@ def test_the_copy_is_reused_while_the_row_is_unchanged(app, service):
 def test_unusable_or_unknown_ids_find_nothing(app, client_id):
     with app.app_context():
         assert find_client_for_authentication(client_id) is None
+
+
+def test_the_copies_kept_are_bounded_and_an_evicted_client_still_authenticates(app, client, monkeypatch):
+    """Past ``CACHED_CLIENTS`` the copy built first goes; its client is built again when it
+    comes back (PISTE's 11,000 clients would otherwise all stay in every worker)."""
+    monkeypatch.setattr(lookup, "CACHED_CLIENTS", 2)
+    with app.app_context():
+        services = [
+            client_admin.create_client(
+                ClientSettings(name=f"fs-{number}", operator_scope_override=["dgfip_statistiques"])
+            )
+            for number in range(3)
+        ]
+        services = [(created.client_id, secret) for created, secret in services]
+    for service in services:
+        assert _token(client, *service).status_code == 200
+    kept, _changes = app.extensions["idp_clients"]  # the copies, and what the listener was told
+    assert list(kept) == [services[1][0], services[2][0]]
+    assert _token(client, *services[0]).status_code == 200
+    assert list(kept) == [services[2][0], services[0][0]]

@@ -85,6 +85,12 @@ def test_is_deprecated(since, deprecated):
     assert scope.is_deprecated(date(2025, 1, 1)) is deprecated
 
 
+def test_providers_in_registry_order_whatever_the_order_asked():
+    registry = Registry([FC, DGFIP, CNAF], [OPENID, RFR])
+    assert registry.in_registry_order(["cnaf", "nope", "franceconnect", "cnaf"]) == [FC, CNAF]
+    assert registry.in_registry_order([]) == []
+
+
 def test_registry_lookups():
     registry = Registry([FC, DGFIP], [OPENID, RFR])
     assert registry.providers == (FC, DGFIP)
@@ -96,6 +102,7 @@ def test_registry_lookups():
     assert registry.provider_by_namespace("cnaf") is None
     assert registry.provider_of("dgfip_rfr") is DGFIP
     assert registry.scopes_of("dgfip") == (RFR,)
+    assert registry.scopes_of("cnaf") == ()
     assert "dgfip_rfr" in registry
     assert "offline_access" not in registry
     assert registry.is_known("offline_access")
