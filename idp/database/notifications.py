@@ -50,9 +50,10 @@ import time
 import weakref
 from collections.abc import Iterable
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 #: The channel of the triggers (migration 0006), and the tables they are on.
 CHANNEL = "idp_changes"
@@ -95,11 +96,21 @@ class ChangeListener:
         self._changed: dict[str, int] = {}  # table -> the event of its last change
         self._reset_at = 0  # the event of the last connection
         self._lease_until = 0.0  # time.monotonic()
+        self._echoed_sent = 0.0  # when the last echo that came back was sent
+        self._wrote_at = 0.0  # when this process last committed a change to TABLES
 
     @property
     def listening(self) -> bool:
-        """Is every change committed until a moment ago known here?"""
-        return time.monotonic() < self._lease_until
+        """Is every change committed until a moment ago known here? Not after this process
+        committed a change until an echo sent after that came back (:meth:`wrote`)."""
+        return time.monotonic() < self._lease_until and self._echoed_sent >= self._wrote_at
+
+    def wrote(self) -> None:
+        """This process committed a change to :data:`TABLES`: its own next request must see
+        it, and its notification may still be on its way. Until an echo sent after now comes
+        back (notifications arrive in commit order, so the change has then been noted), the
+        caches check as without a listener."""
+        self._wrote_at = time.monotonic()
 
     def stamp(self) -> int:
         """The moment of a read, taken before it; starts this process's listener."""
@@ -193,6 +204,7 @@ class ChangeListener:
                     self._events += 1
                     self._changed[notification.payload] = self._events
                 elif not self._stopped:
+                    self._echoed_sent = sent
                     self._lease_until = sent + LEASE_SECONDS
                     if not confirmed:
                         confirmed = True
@@ -222,6 +234,46 @@ def init_app(app: Flask, engine: Engine) -> None:
         return
     listener = app.extensions[_EXTENSION_KEY] = ChangeListener(engine)
     event.listen(engine, "engine_disposed", lambda _engine: listener.stop())
+    _watch_own_writes()
+
+
+_WROTE = "idp_wrote_notified_tables"
+
+
+def _watch_own_writes() -> None:
+    """Tell this process's listener when one of its ORM sessions commits a change to
+    :data:`TABLES` (:meth:`ChangeListener.wrote`): objects flushed, or a Core ``INSERT``,
+    ``UPDATE`` or ``DELETE`` run through the session. Registered once, for every session."""
+    if event.contains(Session, "after_commit", _committed):
+        return
+    event.listen(Session, "after_flush", _flushed)
+    event.listen(Session, "do_orm_execute", _executed)
+    event.listen(Session, "after_commit", _committed)
+    event.listen(Session, "after_rollback", _rolled_back)
+
+
+def _flushed(session: Session, _context) -> None:
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(type(instance), "__tablename__", None)
+        if table in TABLES:
+            session.info[_WROTE] = True
+            return
+
+
+def _executed(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in TABLES:
+            state.session.info[_WROTE] = True
+
+
+def _committed(session: Session) -> None:
+    if session.info.pop(_WROTE, False) and has_app_context():
+        current_app.extensions.get(_EXTENSION_KEY, NEVER).wrote()
+
+
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def listener_of(app: Flask) -> ChangeListener:

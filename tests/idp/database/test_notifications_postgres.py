@@ -136,6 +136,20 @@ def test_a_change_through_a_is_seen_on_b_within_milliseconds(a, b, service, chan
     assert notifications.listener_of(b).listening  # the listener saw it, not a fallback
 
 
+def test_a_change_made_by_an_instance_is_its_own_at_the_next_request(a, service):
+    """Its notification may still be on its way: the instance that committed the change
+    checks as without a listener until an echo sent after the commit came back (echoes
+    leave every 0.5 s: one sent and back within this test's next line is unlikely)."""
+    assert _token(a, service).status_code == 200
+    _listening(a)
+    assert _token(a, service).status_code == 200  # A's copy, read while it listens: trusted
+    rotated = _rotate_secret(a, service)
+    assert not notifications.listener_of(a).listening  # its own commit: not trusted yet
+    assert _token(a, service).status_code == 401  # the old secret, at once
+    assert _token(a, rotated).status_code == 200
+    _listening(a)  # trusted again once the echo came back
+
+
 def test_with_its_listener_killed_b_checks_every_request_and_listens_again(a, b, service, postgres_database):
     assert _token(b, service).status_code == 200
     _listening(b)

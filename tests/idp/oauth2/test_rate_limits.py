@@ -147,13 +147,14 @@ def test_several_rates_all_apply(tmp_path):
 
 def test_counting_starts_no_thread_per_request(app, client, monkeypatch):
     """limits' own memory storage restarted a 10 ms Timer thread on writes (SweptMemoryStorage)."""
+    sp = make_client(app, auth_method="client_secret_basic")
+    body = {"grant_type": "client_credentials", "scope": "dgfip_statistiques"}
+    client.post("/token", data=body, auth=(sp.client_id, sp.client_secret))  # PostgreSQL's listener starts
     started = []
     original = threading.Thread.start
     monkeypatch.setattr(
         threading.Thread, "start", lambda thread: (started.append(thread.name), original(thread))[1]
     )
-    sp = make_client(app, auth_method="client_secret_basic")
-    body = {"grant_type": "client_credentials", "scope": "dgfip_statistiques"}
     for _ in range(5):
         answer = client.post("/token", data=body, auth=(sp.client_id, sp.client_secret))
         assert answer.status_code in (200, 429)  # counted either way
