@@ -18,9 +18,7 @@ FC = Provider("franceconnect", "FranceConnect", ProviderKind.IDENTITY, None)
 DGFIP = Provider("dgfip", "Direction générale des Finances publiques", ProviderKind.DATA, "dgfip")
 CNAF = Provider("cnaf", "Caisse nationale des allocations familiales", ProviderKind.DATA, "cnaf")
 
-OPENID = ScopeDefinition(
-    "openid", "franceconnect", {"fr": "Identifiant technique"}, claims=("sub",)
-)
+OPENID = ScopeDefinition("openid", "franceconnect", {"fr": "Identifiant technique"}, claims=("sub",))
 RFR = ScopeDefinition(
     "dgfip_rfr", "dgfip", {"fr": "Revenu fiscal de référence", "en": "Reference tax income"}
 )
