@@ -17,9 +17,10 @@ pending future and no thread:
    as a buffering proxy does, so that the application refuses it by the same rule.
 2. The body must arrive within ``IDP_BODY_READ_TIMEOUT`` seconds of the headers; past
    that, the client gets a 408 (``Connection: close``) and the connection is dropped.
-3. Only then does the WSGI application run, on one of ``threads`` Python threads, with the
-   body in memory (``wsgi.input`` is a ``BytesIO``). Its answer is collected there and
-   handed to Granian from that thread, so the event loop only reads bodies and schedules.
+3. Only then does the WSGI application run, on one of up to ``threads`` Python threads
+   (:mod:`idp.operations.app_threads`: one at a time unless it is stuck), with the body in
+   memory (``wsgi.input`` is a ``BytesIO``). Its answer is collected there and handed to
+   Granian from that thread, so the event loop only reads bodies and schedules.
 
 The environ is what Granian's WSGI interface builds (PEP 3333; repeated headers joined by
 commas, cookies by ``;``), without Granian's copy of the process environment.
@@ -31,9 +32,7 @@ import asyncio
 import collections
 import io
 import logging
-import queue
 import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +40,7 @@ from flask import Flask
 
 from idp.bodies import larger_limits
 from idp.oauth2.http import JSONError, error_response
+from idp.operations.app_threads import ApplicationThreads
 from idp.security_headers import security_headers
 from idp.telemetry import metrics
 
@@ -59,7 +59,6 @@ BASE_ENVIRON = {
     "wsgi.run_once": False,
     "wsgi.version": (1, 0),
 }
-_STOP = None
 
 
 def _host_and_port(address: str) -> tuple[str, str]:
@@ -163,7 +162,6 @@ class BufferedWSGI:
 
     def __init__(self, app: Flask, threads: int) -> None:
         self.app = app
-        self.threads = threads
         self.body_timeout = float(app.config["BODY_READ_TIMEOUT"])
         self.default_limit = app.config["MAX_CONTENT_LENGTH"]
         self.limits = larger_limits(app)
@@ -178,8 +176,7 @@ class BufferedWSGI:
             ],
             timeout.body,
         )
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._workers: list[threading.Thread] = []
+        self._threads = ApplicationThreads(self._serve, threads)
         self._finished: collections.deque[asyncio.Future] = collections.deque()
         self._wakeup_pending = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -193,16 +190,10 @@ class BufferedWSGI:
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         loop.call_later(self._tick, self._expire_late_bodies)
-        for number in range(self.threads):
-            worker = threading.Thread(target=self._work, name=f"idp-wsgi-{number}", daemon=True)
-            worker.start()
-            self._workers.append(worker)
+        self._threads.start(loop)
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
-        for _ in self._workers:
-            self._queue.put(_STOP)
-        for worker in self._workers:
-            worker.join(timeout=5)
+        self._threads.stop()
         metrics.process_exited()
 
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
@@ -217,7 +208,7 @@ class BufferedWSGI:
         except Exception:  # the client went away (Granian's RSGIProtocolError)
             return
         done = self._loop.create_future()
-        self._queue.put((scope, headers, body, dechunked, protocol, done))
+        self._threads.submit((scope, headers, body, dechunked, protocol, done))
         await done
 
     # The body ----------------------------------------------------------------------------
@@ -261,18 +252,18 @@ class BufferedWSGI:
 
     # The application ---------------------------------------------------------------------
 
-    def _work(self) -> None:
-        while (item := self._queue.get()) is not _STOP:
-            scope, headers, body, dechunked, protocol, done = item
-            try:
-                protocol.response_bytes(*run_wsgi(self.app, wsgi_environ(scope, body, dechunked, headers)))
-            except Exception:
-                log.exception("the WSGI application failed on %s %s", scope.method, scope.path)
-                protocol.response_bytes(500, [], b"")
-            self._finished.append(done)
-            if not self._wakeup_pending:
-                self._wakeup_pending = True
-                self._loop.call_soon_threadsafe(self._finish)
+    def _serve(self, item: tuple) -> None:
+        """On an application thread: run the application, answer, tell the loop."""
+        scope, headers, body, dechunked, protocol, done = item
+        try:
+            protocol.response_bytes(*run_wsgi(self.app, wsgi_environ(scope, body, dechunked, headers)))
+        except Exception:
+            log.exception("the WSGI application failed on %s %s", scope.method, scope.path)
+            protocol.response_bytes(500, [], b"")
+        self._finished.append(done)
+        if not self._wakeup_pending:
+            self._wakeup_pending = True
+            self._loop.call_soon_threadsafe(self._finish)
 
     def _finish(self) -> None:
         """On the loop: end the coroutines whose answer was sent (one wake-up for many).

@@ -21,7 +21,7 @@ from idp.operations.embedded import prepare_embedded
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="Worker processes (default: CPU count).")
 @click.option(
-    "--threads", default=None, type=int, help="Threads per worker (default: 4, see idp.operations.serving)."
+    "--threads", default=None, type=int, help="Threads per worker (default: 8, see idp.operations.serving)."
 )
 @click.option(
     "--metrics-port",

@@ -129,13 +129,14 @@ def serve(
 #: than asyncio tasks, on /jwks and on the code flow.
 TASK_IMPL = "rust" if sys.version_info < (3, 12) else "asyncio"
 
-#: Python threads per worker. Measured with bench/ (wrk, 2 cores): 8 threads per worker cost
-#: 30 % to 3× more CPU per request than 1 or 2 and multiplied p99 by 5 to 15, as threads
-#: fight over the GIL and queue behind SQLite's single writer. Not fewer than 4, though: the
-#: built-in demo calls this server from inside a request (its callback calls /token, then
-#: the demo data provider, which calls /checktoken), three requests deep on one worker.
-#: Parallelism comes from the worker processes.
-DEFAULT_THREADS = 4
+#: Python threads per worker: how many requests of one worker can wait on something other
+#: than the CPU at once. Only one runs the application while it makes progress
+#: (:mod:`idp.operations.app_threads`, with the figures); the others join when it is stuck:
+#: on a slow database, on an upstream identity provider, on the built-in demo calling this
+#: server from inside a request (its callback calls /token, then the demo data provider,
+#: which calls /checktoken), three requests deep on one worker. Parallelism comes from the
+#: worker processes.
+DEFAULT_THREADS = 8
 
 
 def default_workers() -> int:
