@@ -12,7 +12,11 @@ from idp.oauth2 import rate_limits
 from tests.conftest import BASE_SETTINGS
 from tests.e2e_server import free_port
 from tests.idp.oauth2.introspection.conftest import make_data_provider
-from tests.idp.oauth2.test_rate_limits import assert_rate_limited, introspect
+from tests.idp.oauth2.test_rate_limits import (  # noqa: F401 (an autouse fixture)
+    assert_rate_limited,
+    clear_of_a_window_boundary,
+    introspect,
+)
 from tests.redis_server import start_redis
 
 
