@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from idp.citizens.passwords import hash_password
 from idp.citizens.pivot import FRANCE, identity_problems
 from idp.citizens.subject import identity_hash
-from idp.database import reads
 from idp.extensions import db
 from idp.models import (
     AccessTokenRecord,
@@ -55,14 +53,6 @@ class Citizen:
 
 
 CITIZEN_COLUMNS = [User.__table__.c[item.name] for item in fields(Citizen)]
-_CITIZEN_BY_ID = select(*CITIZEN_COLUMNS).where(User.id == bindparam("id"))
-
-
-def find_citizen(user_id: int) -> Citizen | None:
-    """The citizen of ``user_id``, read on the thread's connection (:mod:`idp.database.reads`):
-    the token endpoint's one read of the citizen an authorization code names."""
-    row = reads.first(_CITIZEN_BY_ID, {"id": user_id})
-    return Citizen(**row._asdict()) if row is not None else None
 
 
 def find_user(username: str) -> User | None:

@@ -12,7 +12,6 @@ from flask import current_app
 from sqlalchemy import bindparam, update
 
 from idp.citizens.history import connection_record
-from idp.citizens.users import find_citizen
 from idp.database import writes
 from idp.extensions import db
 from idp.mail.connection_notice import compose_alert, send_alert
@@ -170,7 +169,7 @@ class AuthorizationCodeGrant(IdpGrantMixin, grants.AuthorizationCodeGrant):
         """Nothing to do: the code was marked used when it was claimed."""
 
     def authenticate_user(self, authorization_code):
-        return find_citizen(authorization_code.user_id)
+        return authorization_code.citizen  # read with the claim (idp.oauth2.codes)
 
 
 class RefreshTokenGrant(IdpGrantMixin, grants.RefreshTokenGrant):

@@ -4,12 +4,15 @@ Every answer of the database is held ``DELAY`` seconds (tests/slow_network.py), 
 that waits for it n times takes n × ``DELAY`` more than its own few milliseconds, whatever
 the statements, connections or protocol. Through the lean path, as ``idp serve`` answers:
 
-| | ``/token`` (client_credentials) | ``/introspect``, ``/checktoken`` | ``/jwks`` |
-|---|---|---|---|
-| change listener up (idp.database.notifications) | 0 | 1: the token's row | 0 |
-| ``IDP_CACHE_NOTIFICATIONS=false`` | 1: the client's version | 1: both (idp.database.batches) | 0 |
+| | ``/token`` (client_credentials) | ``/introspect``, ``/checktoken`` | ``/jwks`` | ``/token`` (a code) |
+|---|---|---|---|---|
+| change listener up (idp.database.notifications) | 0 | 1: the token's row | 0 | 2 (a) |
+| ``IDP_CACHE_NOTIFICATIONS=false`` | 1: the client's version | 1: both (idp.database.batches) | 0 | 3 (a) |
 
-(Before the listener and the batches: 1, 2 and 0.)
+(a) the claim with its citizen, the token record; without the listener, the client's version.
+
+(Before the listener and the batches: 1, 2 and 0; before the citizen was read in the
+claim's transaction, a code's exchange took 3 with the listener.)
 """
 
 from __future__ import annotations
@@ -31,8 +34,22 @@ from tests.slow_network import DelayingProxy
 pytestmark = pytest.mark.postgres
 DELAY = 0.2
 EXPECTED = {
-    True: {"token": 0, "introspect": 1, "introspect machine token": 1, "checktoken": 1, "jwks": 0},
-    False: {"token": 1, "introspect": 1, "introspect machine token": 1, "checktoken": 1, "jwks": 0},
+    True: {
+        "token": 0,
+        "introspect": 1,
+        "introspect machine token": 1,
+        "checktoken": 1,
+        "jwks": 0,
+        "code exchange": 2,
+    },
+    False: {
+        "token": 1,
+        "introspect": 1,
+        "introspect machine token": 1,
+        "checktoken": 1,
+        "jwks": 0,
+        "code exchange": 3,
+    },
 }
 
 
@@ -108,7 +125,9 @@ def test_round_trips_per_request(app, client, proxy, flow, listener_on, measure)
             },
         ),
         "jwks": lambda: client.get("/jwks"),
+        "code exchange": lambda: flow.exchange(codes.pop()),
     }
+    codes = [flow.code() for _ in range(6)]  # three calls alone, three delayed
     if listener_on:
         seconds_until(lambda: notifications.listener_of(app).listening, limit=10)
     alone = {name: _seconds(call) for name, call in calls.items()}  # also warms every copy
