@@ -46,7 +46,6 @@ from idp.telemetry import metrics
 
 log = logging.getLogger(__name__)
 
-#: RSGI's ``http_version`` → the WSGI ``SERVER_PROTOCOL``.
 #: How long the coroutine of an answered request may wait to end (seconds). Granian sends
 #: the answer when ``response_bytes`` is called, on the application's thread; the
 #: coroutine's end only frees it (a bare RSGI application that ended each coroutine 0.5 s
@@ -54,6 +53,7 @@ log = logging.getLogger(__name__)
 #: each answer: the coroutines answered meanwhile end at the next request's arrival, or
 #: after this delay, with one wake-up for all of them.
 ANSWERED_COROUTINES_DELAY = 0.01
+#: RSGI's ``http_version`` → the WSGI ``SERVER_PROTOCOL``.
 PROTOCOLS = {"1": "HTTP/1.0", "1.1": "HTTP/1.1", "2": "HTTP/2", "3": "HTTP/3"}
 BASE_ENVIRON = {
     "GATEWAY_INTERFACE": "CGI/1.1",
