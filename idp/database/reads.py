@@ -177,7 +177,7 @@ class ThreadConnections:
             with self._writer():
                 connection = self._usable_connection()
                 if len(steps) > 1 and hasattr(connection, "pipeline"):
-                    return self._write_pipelined(connection, compiled, steps)
+                    return self._write_pipelined(connection, compiled, [values for _, values in steps])
                 cursor = connection.cursor()
                 try:
                     return self._write(cursor, compiled, steps)
@@ -204,26 +204,16 @@ class ThreadConnections:
             cursor.execute("COMMIT")
         return rows
 
-    def _write_pipelined(self, connection, compiled: list[CompiledStatement], steps) -> list[Any]:
+    def _write_pipelined(self, connection, compiled: list[CompiledStatement], values: list) -> list[Any]:
         """PostgreSQL: ``BEGIN``, the statements and ``COMMIT`` sent at once in psycopg's
         pipeline mode, one round trip for the transaction instead of one per statement
-        (https://www.psycopg.org/psycopg3/docs/advanced/pipeline.html). Each statement has
-        its cursor, read once the pipeline has synced; an error aborts the whole pipeline,
-        and is raised when it syncs, before anything is read."""
-        cursors = [connection.cursor() for _ in compiled]
-        try:
-            with connection.pipeline():
-                connection.execute(self._begin)
-                for cursor, statement, (_, values) in zip(cursors, compiled, steps, strict=True):
-                    cursor.execute(statement.sql, statement.parameters(values))
-                connection.execute("COMMIT")
+        (https://www.psycopg.org/psycopg3/docs/advanced/pipeline.html). An error aborts the
+        whole pipeline, and is raised when it syncs, before anything is read."""
+        with _sent_together(connection, compiled, values, pipelined=True, transaction=self._begin) as cursors:
             return [
                 statement.row(cursor.fetchone()) if statement.returns_rows else None
                 for cursor, statement in zip(cursors, compiled, strict=True)
             ]
-        finally:
-            for cursor in cursors:
-                cursor.close()
 
     @contextlib.contextmanager
     def _writer(self):
@@ -279,17 +269,11 @@ class ThreadConnections:
     def _run_each(self, connection, reads: list[tuple[CompiledStatement, Mapping[str, Any]]]) -> list[Any]:
         """Every statement sent, then every answer read (:meth:`first_of_each`)."""
         pipelined = self._statements.engine.dialect.driver == "psycopg"
+        compiled = [statement for statement, _ in reads]
         try:
-            cursors = []
-            try:
-                with connection.pipeline() if pipelined else contextlib.nullcontext():
-                    for compiled, values in reads:
-                        cursors.append(connection.cursor())
-                        cursors[-1].execute(compiled.sql, compiled.parameters(values))
-                return [read[0].row(cursor.fetchone()) for read, cursor in zip(reads, cursors, strict=True)]
-            finally:
-                for cursor in cursors:
-                    cursor.close()
+            values = [statement_values for _, statement_values in reads]
+            with _sent_together(connection, compiled, values, pipelined) as cursors:
+                return [each.row(cursor.fetchone()) for each, cursor in zip(compiled, cursors, strict=True)]
         except self._statements.engine.dialect.loaded_dbapi.Error:
             self._drop(connection)
             raise
@@ -315,6 +299,33 @@ def _thread_connections(app) -> ThreadConnections:
 
 def thread_connections() -> ThreadConnections:
     return per_app("idp_thread_connections", _thread_connections)
+
+
+@contextlib.contextmanager
+def _sent_together(
+    connection,
+    compiled: list[CompiledStatement],
+    values: list,
+    pipelined: bool,
+    transaction: str | None = None,
+):
+    """Each statement executed on a cursor of its own, all in one psycopg pipeline when
+    ``pipelined`` (between ``transaction``, a ``BEGIN``, and ``COMMIT`` when given); yields
+    the cursors, to be read once the pipeline has synced, and closes them afterwards."""
+    cursors = []
+    try:
+        with connection.pipeline() if pipelined else contextlib.nullcontext():
+            if transaction:
+                connection.execute(transaction)
+            for statement, statement_values in zip(compiled, values, strict=True):
+                cursors.append(connection.cursor())
+                cursors[-1].execute(statement.sql, statement.parameters(statement_values))
+            if transaction:
+                connection.execute("COMMIT")
+        yield cursors
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def first(statement: Executable, values: Mapping[str, Any]) -> Any:
