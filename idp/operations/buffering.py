@@ -43,6 +43,7 @@ from idp.oauth2.http import JSONError, error_response
 from idp.operations.app_threads import ApplicationThreads
 from idp.security_headers import security_headers
 from idp.telemetry import metrics
+from idp.telemetry.logs import flush_logs
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,7 @@ class BufferedWSGI:
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._threads.stop()
         metrics.process_exited()
+        flush_logs()
 
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":

@@ -43,7 +43,7 @@ def app_factory() -> Flask:
 def server_app(threads: int) -> BufferedWSGI:
     """What each Granian worker process serves: the application behind its body reader."""
     app = app_factory()
-    configure_logging(app.config["LOG_FORMAT"])
+    configure_logging(app.config["LOG_FORMAT"], batched=True)
     warm_caches(app)
     return BufferedWSGI(app, threads)
 

@@ -4,6 +4,7 @@ and the metrics made again in multiprocess mode once idp serve has set its direc
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -15,7 +16,14 @@ import pytest
 from idp.observability import exposition
 from idp.operations.serving import metrics_directory
 from idp.telemetry import metrics
-from idp.telemetry.logs import JSONFormatter, TextFormatter, configure_logging, granian_log_config
+from idp.telemetry.logs import (
+    BatchedStreamHandler,
+    JSONFormatter,
+    TextFormatter,
+    configure_logging,
+    granian_log_config,
+)
+from tests.measurements import seconds_until
 
 
 def record(**fields) -> logging.LogRecord:
@@ -64,6 +72,54 @@ def test_the_idp_command_configures_the_root_logger_once(log_format):
             type(handler.formatter).__name__ == {"json": "JSONFormatter", "text": "TextFormatter"}[log_format]
         )
         assert root.level == logging.INFO
+    finally:
+        root.handlers[:], root.level = saved
+
+
+def batched_logger(interval: float) -> tuple[logging.Logger, BatchedStreamHandler, io.StringIO]:
+    stream = io.StringIO()
+    handler = BatchedStreamHandler(stream, interval)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logger = logging.Logger("batched-test")  # not registered: nothing else writes to it
+    logger.addHandler(handler)
+    return logger, handler, stream
+
+
+def test_batched_lines_are_written_together_after_the_interval():
+    logger, handler, stream = batched_logger(interval=0.3)
+    try:
+        logger.info("one")
+        logger.info("two")
+        assert stream.getvalue() == ""  # held, not written line by line
+        seconds_until(lambda: stream.getvalue() != "", limit=5)
+        assert stream.getvalue() == "INFO one\nINFO two\n"
+    finally:
+        handler.close()
+
+
+def test_a_warning_is_written_at_once_after_the_lines_held_before_it():
+    logger, handler, stream = batched_logger(interval=60)
+    try:
+        logger.info("before")
+        logger.warning("now")
+        assert stream.getvalue() == "INFO before\nWARNING now\n"
+        logger.info("after")
+        assert stream.getvalue().endswith("WARNING now\n")
+    finally:
+        handler.close()
+    assert stream.getvalue().endswith("INFO after\n")  # closing writes what was held
+
+
+def test_configure_logging_batched_replaces_and_closes_the_previous_batched_handler():
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure_logging("json", batched=True)
+        (first,) = [h for h in root.handlers if isinstance(h, BatchedStreamHandler)]
+        configure_logging("json", batched=True)
+        (second,) = [h for h in root.handlers if isinstance(h, BatchedStreamHandler)]
+        assert second is not first and first._stopped.is_set() and not second._stopped.is_set()
+        second.close()
     finally:
         root.handlers[:], root.level = saved
 
