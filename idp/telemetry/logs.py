@@ -42,6 +42,10 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
     return fields if isinstance(fields, dict) else {}
 
 
+#: One encoder for every line (``json.dumps`` with options builds one per call).
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 class JSONFormatter(logging.Formatter):
     """``{"time", "level", "logger", "message", "request_id", ...fields, "exception"}``."""
 
@@ -58,7 +62,7 @@ class JSONFormatter(logging.Formatter):
         line.update(_fields(record))
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _LINE_ENCODER.encode(line)
 
 
 class TextFormatter(logging.Formatter):
