@@ -124,6 +124,24 @@ def test_configure_logging_batched_replaces_and_closes_the_previous_batched_hand
         root.handlers[:], root.level = saved
 
 
+def test_records_carry_no_caller_thread_or_process_once_configured():
+    """The formats print none of them, so logging does not look them up."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    kept: list[logging.LogRecord] = []
+    logger = logging.Logger("caller-test")  # not registered: nothing else writes to it
+    logger.addHandler(type("Keep", (logging.Handler,), {"emit": lambda self, record: kept.append(record)})())
+    try:
+        configure_logging("json")
+        logger.warning("made here")
+    finally:
+        root.handlers[:], root.level = saved
+    (made,) = kept
+    assert (made.funcName, made.lineno, made.threadName, made.processName, made.process) == (
+        "(unknown function)", 0, None, None, None,
+    )  # fmt: skip
+
+
 def test_granian_logs_in_the_same_format():
     config = granian_log_config("json")
     assert config["formatters"]["generic"] == {"()": "idp.telemetry.logs.JSONFormatter"}
