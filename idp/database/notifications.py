@@ -6,10 +6,10 @@ on PostgreSQL, that is one of the one or two round trips of ``/token``, ``/intro
 ``/checktoken``. The key ring and the registry are reloaded every ``*_CACHE_SECONDS``, so a
 change there waits that long. Told of every change, a process needs neither.
 
-**The writers.** Triggers (migration ``0006``) on the tables the caches are built from
-(:data:`TABLES`) send ``NOTIFY idp_changes, '<table>'`` in the writer's transaction:
-PostgreSQL delivers it once that commits, never if it rolls back, whoever wrote (the
-server, the CLI, an operator's ``psql``).
+**The writers.** Triggers (migrations ``0006`` and ``0008``) on the tables the caches are
+built from (:data:`TABLES`) send ``NOTIFY idp_changes, '<table>'`` in the writer's
+transaction: PostgreSQL delivers it once that commits, never if it rolls back, whoever wrote
+(the server, the CLI, an operator's ``psql``).
 
 **The listener.** Each process holds one connection of its own (made by the engine's pool,
 so bounded like the others, :mod:`.bounds`, then detached from it; ``idp change listener``
@@ -36,8 +36,8 @@ notification takes (milliseconds); otherwise as before: a client's at the next r
 others within their ``*_CACHE_SECONDS``. A listener that goes silent is trusted for what is
 left of its lease at most. What decides revocation is never cached (:mod:`idp.oauth2.bearer`).
 
-Off on SQLite (no LISTEN), with ``IDP_CACHE_NOTIFICATIONS=false``, and while the triggers
-are missing (a schema below 0006): then nothing is ever trusted without its check.
+Off on SQLite (no LISTEN), with ``IDP_CACHE_NOTIFICATIONS=false``, and while a trigger
+is missing (a schema below 0008): then nothing is ever trusted without its check.
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-#: The channel of the triggers (migration 0006), and the tables they are on.
+#: The channel of the triggers (migrations 0006 and 0008), and the tables they are on.
 CHANNEL = "idp_changes"
-TABLES = frozenset({"clients", "registry_providers", "registry_scopes", "signing_keys"})
+TABLES = frozenset({"clients", "identity_providers", "registry_providers", "registry_scopes", "signing_keys"})
 #: How often the listener checks that its notifications still arrive, and how long after
 #: such a check it is trusted.
 HEARTBEAT_SECONDS = 0.5
@@ -72,14 +72,15 @@ log = logging.getLogger(__name__)
 
 
 class MissingTriggers(Exception):
-    """The schema does not notify changes (below migration 0006)."""
+    """The schema does not notify every change (below migration 0008)."""
 
 
 def tables(*names: str) -> frozenset[str]:
     """The tables a cache is built from; each must be one whose changes are notified."""
     unknown = set(names) - TABLES
     if unknown:
-        raise ValueError(f"no change notification for {', '.join(sorted(unknown))}: see migration 0006")
+        names = ", ".join(sorted(unknown))
+        raise ValueError(f"no change notification for {names}: see migrations 0006 and 0008")
     return frozenset(names)
 
 

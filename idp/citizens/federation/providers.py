@@ -18,8 +18,8 @@ from flask import current_app
 from sqlalchemy import select
 
 import keys
-from idp.database import reads
-from idp.extensions import db
+from idp.database import notifications, reads
+from idp.extensions import db, per_app
 from idp.models import Client, IdentityProvider
 from idp.models.clients import EIDAS_LEVELS
 from idp.paths import endpoint_url
@@ -244,14 +244,40 @@ _OFFER_COLUMNS = select(
 )
 
 
+#: What :func:`offers_level` is read from (its changes are notified: migration 0008).
+TABLES = notifications.tables("identity_providers")
+
+
+@dataclass(frozen=True)
+class _Offers:
+    """The providers' rows as last read, and the change listener's stamp taken before."""
+
+    rows: list
+    stamp: int
+
+
+def _offer_rows() -> list:
+    """The four columns of every provider. Each process keeps the last rows it read, used
+    while its change listener holds its lease and was told of no change to them since
+    (:mod:`idp.database.notifications`, PostgreSQL): a change made anywhere is then seen
+    within the notification's delay, as a client's is (:mod:`idp.clients.lookup`).
+    Otherwise (SQLite, no listener) they are read again, on the thread's connection
+    (:mod:`idp.database.reads`): plain rows, no ORM objects."""
+    held: dict[str, _Offers] = per_app("idp_identity_provider_offers", lambda _app: {})
+    changes = notifications.listener_of(current_app)
+    kept = held.get("offers")
+    if kept is not None and changes.unchanged_since(TABLES, kept.stamp):
+        return kept.rows
+    stamp = changes.stamp()
+    rows = reads.all_rows(_OFFER_COLUMNS, {})
+    held["offers"] = _Offers(rows, stamp)
+    return rows
+
+
 def offers_level(client: Client, level: str) -> bool:
     """Whether this service offers its citizens a provider reaching ``level`` (as
-    :func:`offered`): asked at every ``/authorize``, so read as plain rows on the thread's
-    connection (:mod:`idp.database.reads`), the four columns it needs, no ORM objects."""
-    return any(
-        row.active and allowed_for(client, row) and reaches(row, level)
-        for row in reads.all_rows(_OFFER_COLUMNS, {})
-    )
+    :func:`offered`): asked at every ``/authorize`` (:func:`_offer_rows`)."""
+    return any(row.active and allowed_for(client, row) and reaches(row, level) for row in _offer_rows())
 
 
 def describe(provider: IdentityProvider) -> dict:

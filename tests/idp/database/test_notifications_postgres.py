@@ -4,8 +4,8 @@ A change made through A is seen on B within milliseconds while B's listener is u
 checks no client version and keeps the key ring and the registry for 300 s; with B's
 listener killed (``pg_terminate_backend``) and kept from coming back, B checks the client's
 version at every request again, and sees the change at the next one; a revocation is exact
-either way, since it is never cached. The real thing throughout: the triggers of migration
-0006, the listener's own connection, the server's notifications.
+either way, since it is never cached. The real thing throughout: the triggers of migrations
+0006 and 0008, the listener's own connection, the server's notifications.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import pytest
 
 from bench import postgres
 from idp import create_app, signing
+from idp.citizens.federation import providers
 from idp.clients import admin as client_admin
+from idp.clients import lookup as client_lookup
 from idp.clients.admin import ClientSettings
 from idp.database import notifications, upgrade_schema
 from idp.demo.seed import MACHINE_SCOPE
@@ -132,6 +134,25 @@ def test_a_change_through_a_is_seen_on_b_within_milliseconds(a, b, service, chan
         _rotate_keys(a, service)
         seen = seconds_until(lambda: _jwks_kids(b) - kids != set())
     measure(f"{change}: seen on the other instance after (s)", round(seen, 4))
+    assert seen < SEEN_WITHIN
+    assert notifications.listener_of(b).listening  # the listener saw it, not a fallback
+
+
+def _offers_eidas1(app, service) -> bool:
+    with app.app_context():
+        return providers.offers_level(client_lookup.find_client(service[0]), "eidas1")
+
+
+def test_an_identity_provider_disabled_through_a_is_no_longer_offered_on_b(a, b, service, measure):
+    """``/authorize`` asks whether the service offers a provider reaching its level: B keeps
+    the providers' rows while it listens (migration 0008's trigger tells it of a change)."""
+    assert _offers_eidas1(b, service)  # starts B's listener
+    _listening(b)
+    assert _offers_eidas1(b, service)  # B's rows, read while it listens: trusted
+    with a.app_context():
+        providers.update(providers.LOCAL, providers.ProviderSettings(active=False))
+    seen = seconds_until(lambda: not _offers_eidas1(b, service))
+    measure("identity provider disabled: seen on the other instance after (s)", round(seen, 4))
     assert seen < SEEN_WITHIN
     assert notifications.listener_of(b).listening  # the listener saw it, not a fallback
 
