@@ -6,17 +6,19 @@ from sqlalchemy import bindparam, select, update
 
 from idp.database import reads
 from idp.extensions import db
-from idp.models import AccessTokenRecord, Consent, RefreshToken, utcnow
+from idp.models import AccessTokenRecord, Consent, LoginSession, RefreshToken, utcnow
 from idp.telemetry.logs import audit
 
-_ACTIVE_CONSENTS = (
+_ACTIVE = (
     select(Consent.id, Consent.scope, Consent.granted_at)
-    .where(
-        Consent.user_id == bindparam("user_id"),
-        Consent.client_id == bindparam("client_id"),
-        Consent.revoked_at.is_(None),
-    )
+    .where(Consent.client_id == bindparam("client_id"), Consent.revoked_at.is_(None))
     .order_by(Consent.granted_at.desc())
+)
+_ACTIVE_CONSENTS = _ACTIVE.where(Consent.user_id == bindparam("user_id"))
+#: The same rows found from the citizen's sign-in (the SHA-256 of its session id), so that
+#: they can be read along with it (:func:`idp.citizens.sessions.sign_in_with_consents`).
+ACTIVE_CONSENTS_OF_SIGN_IN = _ACTIVE.join(LoginSession, LoginSession.user_id == Consent.user_id).where(
+    LoginSession.id == bindparam("id")
 )
 
 
@@ -24,8 +26,15 @@ def covering_consent(user_id: int, client_id: str, scope_keys: list[str]):
     """An active consent of this user for this client whose scopes include the request: a
     row (``id``, ``scope``, ``granted_at``), read on every ``/authorize`` of a returning
     citizen (:mod:`idp.database.reads`, committed consents only), or None."""
+    return covering(
+        reads.all_rows(_ACTIVE_CONSENTS, {"user_id": user_id, "client_id": client_id}), scope_keys
+    )
+
+
+def covering(rows: list, scope_keys: list[str]):
+    """The first of the active consents ``rows`` (newest first) whose scopes include the
+    request's, or None."""
     wanted = set(scope_keys)
-    rows = reads.all_rows(_ACTIVE_CONSENTS, {"user_id": user_id, "client_id": client_id})
     return next((row for row in rows if wanted <= set(row.scope.split())), None)
 
 

@@ -7,8 +7,10 @@ Every ``/authorize`` of a signed-in citizen reads its sign-in: one indexed state
 thread's connection (:mod:`idp.database.reads`), the session, its citizen and the title of
 the identity provider together (the connection history names it), into
 read-only :class:`SignIn` and :class:`Citizen` values rather than ORM objects (whose identity
-map and lazy loading cost more than the read itself, ``bench/RESULTS.md``). A sign-in is
-committed before its cookie is sent, so the read sees it.
+map and lazy loading cost more than the read itself, ``bench/RESULTS.md``). The lean
+``/authorize`` (:mod:`idp.hotpath.authorize`) reads the citizen's consents to the service in
+the same round trip (:func:`sign_in_with_consents`). A sign-in is committed before its
+cookie is sent, so the read sees it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import datetime, timedelta
 from flask import current_app, g, session
 from sqlalchemy import bindparam, select, update
 
+from idp.citizens.consents import ACTIVE_CONSENTS_OF_SIGN_IN
 from idp.citizens.users import CITIZEN_COLUMNS, Citizen
 from idp.database import reads
 from idp.extensions import db
@@ -74,7 +77,27 @@ def sign_in_of(sid: object) -> SignIn | None:
     """The live sign-in whose cookie carries ``sid``, or None (expired, revoked, unknown)."""
     if not isinstance(sid, str):
         return None
-    row = reads.first(_LIVE_SIGN_IN, {"id": _hash(sid), "now": utcnow()})
+    return _sign_in(reads.first(_LIVE_SIGN_IN, {"id": _hash(sid), "now": utcnow()}))
+
+
+def sign_in_with_consents(sid: object, client_id: str) -> tuple[SignIn | None, list]:
+    """:func:`sign_in_of`, and its citizen's active consents to ``client_id`` (newest first),
+    in one round trip: what the ``/authorize`` of a returning citizen reads
+    (:mod:`idp.hotpath.authorize`). No sign-in, no consents."""
+    if not isinstance(sid, str):
+        return None, []
+    hashed = _hash(sid)
+    row, consents = reads.rows_of_each(
+        [
+            (_LIVE_SIGN_IN, {"id": hashed, "now": utcnow()}, False),
+            (ACTIVE_CONSENTS_OF_SIGN_IN, {"id": hashed, "client_id": client_id}, True),
+        ]
+    )
+    login = _sign_in(row)
+    return login, consents if login is not None else []
+
+
+def _sign_in(row) -> SignIn | None:
     if row is None:
         return None
     values = row._asdict()

@@ -134,10 +134,13 @@ class ThreadConnections:
         compiled = self._statements.get(statement, values)
         return self._attempt(compiled.sql, lambda connection: self._run(connection, compiled, values, every))
 
-    def first_of_each(self, reads: Sequence[tuple[Executable, Mapping[str, Any]]]) -> list[Any]:
-        """The first row of each ``(statement, values)``, all sent before any answer is awaited:
-        one round trip on PostgreSQL (psycopg's pipeline mode), in turn on SQLite (no network)."""
-        compiled = [(self._statements.get(statement, values), values) for statement, values in reads]
+    def rows_of_each(self, reads: Sequence[tuple[Executable, Mapping[str, Any], bool]]) -> list[Any]:
+        """Of each ``(statement, values, every)``, every row (a list) or the first (or None),
+        all sent before any answer is awaited: one round trip on PostgreSQL (psycopg's
+        pipeline mode), in turn on SQLite (no network)."""
+        compiled = [
+            (self._statements.get(statement, values), values, every) for statement, values, every in reads
+        ]
         return self._attempt(compiled[0][0].sql, lambda connection: self._run_each(connection, compiled))
 
     def _attempt(self, sql: str, run: Callable[[Any], Any]) -> Any:
@@ -266,14 +269,19 @@ class ThreadConnections:
             self._drop(connection)
             raise
 
-    def _run_each(self, connection, reads: list[tuple[CompiledStatement, Mapping[str, Any]]]) -> list[Any]:
-        """Every statement sent, then every answer read (:meth:`first_of_each`)."""
+    def _run_each(
+        self, connection, reads: list[tuple[CompiledStatement, Mapping[str, Any], bool]]
+    ) -> list[Any]:
+        """Every statement sent, then every answer read (:meth:`rows_of_each`)."""
         pipelined = self._statements.engine.dialect.driver == "psycopg"
-        compiled = [statement for statement, _ in reads]
+        compiled = [statement for statement, _, _ in reads]
         try:
-            values = [statement_values for _, statement_values in reads]
+            values = [statement_values for _, statement_values, _ in reads]
             with _sent_together(connection, compiled, values, pipelined) as cursors:
-                return [each.row(cursor.fetchone()) for each, cursor in zip(compiled, cursors, strict=True)]
+                return [
+                    [each.row(raw) for raw in cursor.fetchall()] if every else each.row(cursor.fetchone())
+                    for (each, _, every), cursor in zip(reads, cursors, strict=True)
+                ]
         except self._statements.engine.dialect.loaded_dbapi.Error:
             self._drop(connection)
             raise
@@ -340,4 +348,10 @@ def all_rows(statement: Executable, values: Mapping[str, Any]) -> list:
 
 def first_of_each(reads: Sequence[tuple[Executable, Mapping[str, Any]]]) -> list[Any]:
     """:func:`first` of each ``(statement, values)``, in one round trip to the database."""
-    return thread_connections().first_of_each(reads)
+    return thread_connections().rows_of_each([(statement, values, False) for statement, values in reads])
+
+
+def rows_of_each(reads: Sequence[tuple[Executable, Mapping[str, Any], bool]]) -> list[Any]:
+    """Of each ``(statement, values, every)``, :func:`all_rows` when ``every``, else
+    :func:`first`, in one round trip to the database."""
+    return thread_connections().rows_of_each(reads)

@@ -27,7 +27,7 @@ from itsdangerous import BadSignature
 from sqlalchemy.exc import DBAPIError
 from werkzeug.http import parse_cookie
 
-from idp.citizens.sessions import SESSION_KEY, sign_in_of
+from idp.citizens.sessions import SESSION_KEY, sign_in_with_consents
 from idp.database import rollback_request
 from idp.hotpath.request import oauth_request
 from idp.mail.connection_notice import alert_due, notified_services
@@ -70,14 +70,18 @@ class LeanAuthorize:
         return data if isinstance(data, dict) else None
 
     def _code(self, environ: dict, cookie_session: dict) -> EndpointResponse | None:
-        login = sign_in_of(cookie_session.get(SESSION_KEY))
+        # No body accepted (limit 0: a GET with a form body is refused here, unread), so that
+        # Flask, answering instead, finds the request whole.
+        request = oauth_request(environ, self.issuer, 0)
+        asked = request.payload.data.get("client_id")
+        if not isinstance(asked, str):
+            return None  # Flask shows the error
+        login, consents = sign_in_with_consents(cookie_session.get(SESSION_KEY), asked)
         if login is None:
             return None
         notified = notified_services(cookie_session)
-        # No body accepted (limit 0: a GET with a form body is refused here, unread), so that
-        # Flask, answering instead, finds the request whole.
         ctx = AuthorizationContext(
-            request=oauth_request(environ, self.issuer, 0), login=login, notified=notified
+            request=request, login=login, notified=notified, read_consents=(asked, consents)
         )
         if authorize(ctx) is not None or ctx.denied:
             return None

@@ -18,7 +18,7 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import current_app
 
-from idp.citizens.consents import covering_consent
+from idp.citizens.consents import covering, covering_consent
 from idp.citizens.federation import providers
 from idp.citizens.sessions import SignIn
 from idp.models.clients import EIDAS_LEVELS
@@ -93,6 +93,9 @@ class AuthorizationContext:
     grant: object = None
     #: The ``claims`` parameter, parsed (:func:`check_claims_parameter`).
     claims: ClaimsRequest = field(default_factory=ClaimsRequest)
+    #: The signed-in citizen's active consents to one client, read with the sign-in
+    #: (``client_id`` and the rows: :func:`idp.citizens.sessions.sign_in_with_consents`).
+    read_consents: tuple[str, list] | None = None
     #: The parameters sent with a value (an empty parameter counts as absent).
     params: dict[str, str] = field(init=False)
 
@@ -319,7 +322,11 @@ def login_needed(ctx: AuthorizationContext) -> bool:
 
 def consent_given(ctx: AuthorizationContext):
     """The consent that covers the request, or None when the citizen must be asked (again)."""
-    consent = covering_consent(ctx.login.user_id, ctx.grant.client.client_id, ctx.grant.request.scope.split())
+    client_id, scope_keys = ctx.grant.client.client_id, ctx.grant.request.scope.split()
+    if ctx.read_consents is not None and ctx.read_consents[0] == client_id:
+        consent = covering(ctx.read_consents[1], scope_keys)
+    else:
+        consent = covering_consent(ctx.login.user_id, client_id, scope_keys)
     if consent is None:
         return None
     if "consent" in ctx.prompts and consent.granted_at.timestamp() < ctx.started:

@@ -6,18 +6,19 @@ the statements, connections or protocol. Through the lean path, as ``idp serve``
 
 | | ``/token`` (credentials) | ``/introspect``, ``/checktoken`` | ``/jwks`` | code (a) | authorize (b) |
 |---|---|---|---|---|---|
-| listener up (idp.database.notifications) | 0 | 1: the token's row | 0 | 2 | 3 |
-| ``IDP_CACHE_NOTIFICATIONS=false`` | 1: client's version | 1: both (database.batches) | 0 | 3 | 5 |
+| listener up (idp.database.notifications) | 0 | 1: the token's row | 0 | 2 | 2 |
+| ``IDP_CACHE_NOTIFICATIONS=false`` | 1: client's version | 1: both (database.batches) | 0 | 3 | 4 |
 
 (a) ``/token`` with a code: the claim with its citizen, the token record; without the
 listener, the client's version.
 (b) ``/authorize`` of a signed-in citizen who consented, the code at once
-(idp.hotpath.authorize): the sign-in, the consent, the code's transaction; without the
-listener, the client's version and the identity providers (providers.offers_level).
+(idp.hotpath.authorize): the sign-in with the citizen's consents, the code's transaction;
+without the listener, the client's version and the identity providers (offers_level).
 
 (Before the listener and the batches: 1, 2 and 0; before the citizen was read in the
 claim's transaction, a code's exchange took 3 with the listener; before each process kept
-the identity providers' rows, ``/authorize`` took 4 with it.)
+the identity providers' rows and read the consents with the sign-in, ``/authorize`` took 4
+with it.)
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ EXPECTED = {
         "checktoken": 1,
         "jwks": 0,
         "code exchange": 2,
-        "authorize": 3,
+        "authorize": 2,
     },
     False: {
         "token": 1,
@@ -55,7 +56,7 @@ EXPECTED = {
         "checktoken": 1,
         "jwks": 0,
         "code exchange": 3,
-        "authorize": 5,
+        "authorize": 4,
     },
 }
 
