@@ -35,6 +35,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.base import Executable
 
 from idp.database.bounds import DeadlineExpired
+from idp.database.combined import CombinedWrite
 from idp.extensions import db, per_app
 
 
@@ -51,6 +52,7 @@ class CompiledStatement:
         compiled = statement.compile(dialect=dialect, column_keys=list(column_keys or ()) or None)
         self.sql = compiled.string
         self._compiled = compiled
+        self.positional = bool(compiled.positional)
         self._order = compiled.positiontup if compiled.positional else None
         self._bind_processors = {
             name: processor
@@ -60,6 +62,7 @@ class CompiledStatement:
         columns = list(statement.exported_columns.items())
         #: Whether the statement gives rows (a ``SELECT``, or a write with ``RETURNING``).
         self.returns_rows = bool(columns)
+        self.width = len(columns)
         self._row_type = namedtuple("Row", [key for key, _ in columns])
         self._result_processors = [
             (index, processor)
@@ -121,6 +124,10 @@ class ThreadConnections:
         #: of one process queue here instead, woken the moment the writer commits; SQLite's
         #: own lock still orders the processes.
         self._write_lock = threading.Lock() if sqlite else None
+        #: Several writes as one statement (PostgreSQL's data-modifying ``WITH``), by the
+        #: ids of their compiled statements, which :class:`StatementCache` keeps for good.
+        self._combines = statements.engine.dialect.driver == "psycopg"
+        self._combined: dict[tuple[int, ...], CombinedWrite] = {}
 
     def first(self, statement: Executable, values: Mapping[str, Any]) -> Any:
         """The first row, with named and processed columns like SQLAlchemy's ``Row``."""
@@ -164,8 +171,11 @@ class ThreadConnections:
         this returns; the ``RETURNING`` row of each step, or None.
 
         One step runs alone, in autocommit: a single statement is atomic on both databases
-        and costs one round trip. Several run between ``BEGIN`` (SQLite: ``BEGIN IMMEDIATE``,
-        the write lock taken at once, so no reader-turned-writer deadlock) and ``COMMIT``.
+        and costs one round trip. On PostgreSQL, several are one statement too
+        (:mod:`idp.database.combined`: each step sees the database as it was before the
+        statement, not the other steps' writes). On SQLite, they run between
+        ``BEGIN IMMEDIATE`` (the write lock taken at once, so no reader-turned-writer
+        deadlock) and ``COMMIT``.
 
         A write is never tried twice: it may have been applied when the answer was lost. So
         a held connection is first checked for having been closed by the server meanwhile
@@ -179,8 +189,8 @@ class ThreadConnections:
         try:
             with self._writer():
                 connection = self._usable_connection()
-                if len(steps) > 1 and hasattr(connection, "pipeline"):
-                    return self._write_pipelined(connection, compiled, [values for _, values in steps])
+                if len(steps) > 1 and self._combines:
+                    return self._write_combined(connection, compiled, [values for _, values in steps])
                 cursor = connection.cursor()
                 try:
                     return self._write(cursor, compiled, steps)
@@ -207,16 +217,19 @@ class ThreadConnections:
             cursor.execute("COMMIT")
         return rows
 
-    def _write_pipelined(self, connection, compiled: list[CompiledStatement], values: list) -> list[Any]:
-        """PostgreSQL: ``BEGIN``, the statements and ``COMMIT`` sent at once in psycopg's
-        pipeline mode, one round trip for the transaction instead of one per statement
-        (https://www.psycopg.org/psycopg3/docs/advanced/pipeline.html). An error aborts the
-        whole pipeline, and is raised when it syncs, before anything is read."""
-        with _sent_together(connection, compiled, values, pipelined=True, transaction=self._begin) as cursors:
-            return [
-                statement.row(cursor.fetchone()) if statement.returns_rows else None
-                for cursor, statement in zip(cursors, compiled, strict=True)
-            ]
+    def _write_combined(self, connection, compiled: list[CompiledStatement], values: list) -> list[Any]:
+        """PostgreSQL: the steps as one statement (:class:`~idp.database.combined.CombinedWrite`,
+        built once per sequence of statements), in autocommit."""
+        key = tuple(id(statement) for statement in compiled)
+        combined = self._combined.get(key)
+        if combined is None:
+            combined = self._combined.setdefault(key, CombinedWrite(compiled))
+        cursor = connection.cursor()
+        try:
+            cursor.execute(combined.sql, combined.parameters(values))
+            return combined.rows(cursor.fetchone())
+        finally:
+            cursor.close()
 
     @contextlib.contextmanager
     def _writer(self):
@@ -310,26 +323,16 @@ def thread_connections() -> ThreadConnections:
 
 
 @contextlib.contextmanager
-def _sent_together(
-    connection,
-    compiled: list[CompiledStatement],
-    values: list,
-    pipelined: bool,
-    transaction: str | None = None,
-):
+def _sent_together(connection, compiled: list[CompiledStatement], values: list, pipelined: bool):
     """Each statement executed on a cursor of its own, all in one psycopg pipeline when
-    ``pipelined`` (between ``transaction``, a ``BEGIN``, and ``COMMIT`` when given); yields
-    the cursors, to be read once the pipeline has synced, and closes them afterwards."""
+    ``pipelined``; yields the cursors, to be read once the pipeline has synced, and closes
+    them afterwards."""
     cursors = []
     try:
         with connection.pipeline() if pipelined else contextlib.nullcontext():
-            if transaction:
-                connection.execute(transaction)
             for statement, statement_values in zip(compiled, values, strict=True):
                 cursors.append(connection.cursor())
                 cursors[-1].execute(statement.sql, statement.parameters(statement_values))
-            if transaction:
-                connection.execute("COMMIT")
         yield cursors
     finally:
         for cursor in cursors:

@@ -12,8 +12,8 @@ says why.
 Codes are stored and claimed on the thread's connection (:mod:`idp.database.writes`), each
 in a transaction of its own that commits at once: a code is claimed for good before any
 token is issued from it. The claim's transaction also reads the citizen the code names
-(the token response's subject and claims): on PostgreSQL the two statements are one round
-trip (psycopg's pipeline mode) instead of two.
+(the token response's subject and claims): on PostgreSQL the two are one statement
+(:mod:`idp.database.combined`), one round trip instead of two.
 """
 
 from __future__ import annotations
