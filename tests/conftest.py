@@ -122,6 +122,24 @@ def app(tmp_path, app_settings, template_instance, database_url):
 
 
 @pytest.fixture
+def other_instances() -> Iterator:
+    """Makes applications beside ``app`` (other instances on its database, as other servers
+    would be); their engines are disposed afterwards, which also stops their change listeners
+    (idp.database.notifications): left running, they would go on connecting to a database
+    dropped after the test, and their warnings would land in a later test's logs."""
+    made = []
+
+    def make(settings: dict):
+        made.append(create_app(settings))
+        return made[-1]
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from idp import signing
-from idp.oauth2.http import EndpointResponse, OAuthRequest, json_response
+from idp.oauth2.http import EndpointResponse, OAuthRequest, respond
 
 #: RFC 7517 §8.5.1 media type of ``/jwks``.
 JWKS_MEDIA_TYPE = "application/jwk-set+json"
@@ -14,4 +14,4 @@ JWKS_HEADERS = (("Cache-Control", f"public, max-age={signing.JWKS_MAX_AGE_SECOND
 
 def endpoint(_request: OAuthRequest) -> EndpointResponse:
     """Next, active and still-needed retired keys, public members only. No database work."""
-    return json_response(signing.public_jwks(), JWKS_HEADERS, JWKS_MEDIA_TYPE)
+    return respond(signing.public_jwks_body(), JWKS_MEDIA_TYPE, JWKS_HEADERS)

@@ -5,7 +5,7 @@ package; this package stores the records (:mod:`.store`) and caches the ring per
 (:mod:`.keyring`). ``idp keys``: :mod:`.cli`.
 """
 
-from idp.signing.keyring import keyring, public_jwks
+from idp.signing.keyring import keyring, public_jwks, public_jwks_body
 from idp.signing.store import (
     JWKS_MAX_AGE_SECONDS,
     check_passphrase,
@@ -25,6 +25,7 @@ __all__ = [
     "load_records",
     "max_token_lifetime",
     "public_jwks",
+    "public_jwks_body",
     "publication_delay",
     "retire",
     "rotate",

@@ -10,6 +10,7 @@ listener may be down), and a retired key stays published until every token it si
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import current_app
@@ -31,6 +32,9 @@ class _LoadedRing:
     records: list[keys.KeyRecord]
     fingerprint: tuple
     jwks: dict
+    #: ``jwks`` as ``/jwks`` sends it, compact JSON (RFC 8259): encoded once per load, not
+    #: per request (20 µs of the 100 µs a cached ``/jwks`` cost in process).
+    jwks_body: bytes
 
 
 def _load_ring(previous: _LoadedRing | None) -> _LoadedRing:
@@ -43,7 +47,7 @@ def _load_ring(previous: _LoadedRing | None) -> _LoadedRing:
         records = load_records()
         ring = keys.KeyRing(records, current_app.config["KEYS_PASSPHRASE"])
     jwks = keys.build_jwks(keys.publishable(records, utcnow(), max_token_lifetime()))
-    return _LoadedRing(ring, records, fingerprint, jwks)
+    return _LoadedRing(ring, records, fingerprint, jwks, json.dumps(jwks, separators=(",", ":")).encode())
 
 
 #: What the ring is read from.
@@ -61,3 +65,8 @@ def keyring() -> keys.KeyRing:
 def public_jwks() -> dict:
     """The JWKS document: next, active and still-needed retired keys, public members only."""
     return _loaded().jwks
+
+
+def public_jwks_body() -> bytes:
+    """:func:`public_jwks`, encoded."""
+    return _loaded().jwks_body

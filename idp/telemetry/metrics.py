@@ -43,6 +43,7 @@ def _make() -> SimpleNamespace:
     return SimpleNamespace(
         registry=registry,
         value_class=values.ValueClass,
+        children={},
         requests=counter(
             "idp_http_requests", "HTTP requests answered, by route (URL rule), method and status.",
             ("route", "method", "status"),
@@ -87,6 +88,17 @@ def metrics() -> SimpleNamespace:
     return made
 
 
+def _child(made: SimpleNamespace, name: str, *labels: str):
+    """``made.<name>.labels(*labels)``, kept: prometheus_client's ``labels()`` checks and
+    converts the values and takes a lock at each call, about 3 µs, twice or three times per
+    request; a dict lookup here is 0.1 µs. Labels are bounded (see above), and so is this."""
+    key = (name, *labels)
+    child = made.children.get(key)
+    if child is None:
+        child = made.children.setdefault(key, getattr(made, name).labels(*labels))
+    return child
+
+
 def multiprocess_directory() -> str | None:
     """Where the workers of ``idp serve`` write their metrics; None outside it."""
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
@@ -98,8 +110,8 @@ def multiprocess_directory() -> str | None:
 def request_answered(route: str | None, method: str, status: int, seconds: float) -> None:
     made = metrics()
     route = route or UNMATCHED
-    made.requests.labels(route, method if method in _METHODS else "other", str(status)).inc()
-    made.latency.labels(route).observe(seconds)
+    _child(made, "requests", route, method if method in _METHODS else "other", str(status)).inc()
+    _child(made, "latency", route).observe(seconds)
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -107,16 +119,16 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 def token_issued(grant_type: str) -> None:
     """An access token issued under ``grant_type`` (one of the grants Authlib dispatched to)."""
-    metrics().tokens.labels(grant_type).inc()
+    _child(metrics(), "tokens", grant_type).inc()
 
 
 def introspected(client_id: str, endpoint: str) -> None:
     """A data provider's introspection (``introspect`` or ``checktoken``), whatever the answer."""
-    metrics().introspections.labels(client_id, endpoint).inc()
+    _child(metrics(), "introspections", client_id, endpoint).inc()
 
 
 def datapass_delivery(event: str, outcome: str) -> None:
-    metrics().deliveries.labels(event, outcome).inc()
+    _child(metrics(), "deliveries", event, outcome).inc()
 
 
 def sign_in_failed() -> None:
@@ -129,7 +141,7 @@ def address_throttled() -> None:
 
 def database_error(kind: str) -> None:
     """``unavailable`` or ``refused_value`` (:func:`idp.errors.database_error`)."""
-    metrics().database_errors.labels(kind).inc()
+    _child(metrics(), "database_errors", kind).inc()
 
 
 def process_exited() -> None:

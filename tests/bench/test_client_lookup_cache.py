@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pytest
 
-from idp import create_app
 from idp.clients import admin as client_admin
 from idp.clients import lookup
 from idp.clients.admin import ClientSettings
@@ -27,9 +26,9 @@ def app_settings() -> dict:
 
 
 @pytest.fixture
-def other_instance(app):
+def other_instance(app, other_instances):
     """Another application (another process, in production) on the same database."""
-    return create_app(
+    return other_instances(
         {
             "INSTANCE_PATH": app.instance_path,
             "DATABASE_URL": app.config["DATABASE_URL"],

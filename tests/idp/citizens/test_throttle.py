@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from idp import create_app
 from idp.extensions import db
 from idp.models import LoginThrottle, utcnow
 from tests.idp.conftest import PASSWORD, csrf_token
@@ -138,9 +137,9 @@ def test_success_clears_only_its_own_pair(client, citizen):
     assert fail(client, citizen, PAIR_LIMIT - 1, ip=THERE) == [401] * (PAIR_LIMIT - 1)
 
 
-def test_counters_are_shared_between_instances(app, citizen):
+def test_counters_are_shared_between_instances(app, citizen, other_instances):
     """Two app instances on one database (as several servers would be) share the counters."""
-    other = create_app(
+    other = other_instances(
         {
             "INSTANCE_PATH": app.instance_path,
             "DATABASE_URL": app.config["DATABASE_URL"],

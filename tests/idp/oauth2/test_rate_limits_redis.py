@@ -32,9 +32,9 @@ def app_settings(redis_server) -> dict:
     return {"CLIENT_RATE_LIMIT": "3/minute", "REDIS_URL": redis_server.url}
 
 
-def second_instance(app):
+def second_instance(app, other_instances):
     """Another instance on the same database and settings (as a second ``idp serve`` is)."""
-    return create_app(
+    return other_instances(
         {
             **BASE_SETTINGS,
             "INSTANCE_PATH": app.instance_path,
@@ -45,9 +45,9 @@ def second_instance(app):
     )
 
 
-def test_two_instances_share_one_budget(app, client):
+def test_two_instances_share_one_budget(app, client, other_instances):
     dp = make_data_provider(app, "dgfip")
-    other = second_instance(app).test_client()
+    other = second_instance(app, other_instances).test_client()
     assert [introspect(client, dp).status_code, introspect(other, dp).status_code] == [200, 200]
     assert introspect(client, dp).status_code == 200
     assert_rate_limited(introspect(other, dp))
