@@ -3,8 +3,8 @@
 A transaction of the code flow (the code and its connection record at ``/authorize``, the
 code's claim and its citizen, the token record and its consent at ``/token``) was sent in
 psycopg's pipeline mode, ``BEGIN``, the statements and ``COMMIT`` in one round trip. That
-round trip cost the worker about 600 µs of CPU and the server 370 µs, against 210 and
-260 µs for the same two inserts as one statement with data-modifying ``WITH`` queries
+round trip cost the worker 500–640 µs of CPU and the server 310–390 µs, against 200–240
+and 240–280 µs for the same two inserts as one statement with data-modifying ``WITH`` queries
 (``python -m bench.write_transactions``: 3,000 transactions on a loopback PostgreSQL 15,
 psycopg 3.3 binary): psycopg's pipeline handles each queued command, its results and the
 sync in Python. One statement is atomic in autocommit, as the transaction was.
