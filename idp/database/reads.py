@@ -124,9 +124,10 @@ class ThreadConnections:
         #: of one process queue here instead, woken the moment the writer commits; SQLite's
         #: own lock still orders the processes.
         self._write_lock = threading.Lock() if sqlite else None
-        #: Several writes as one statement (PostgreSQL's data-modifying ``WITH``), by the
-        #: ids of their compiled statements, which :class:`StatementCache` keeps for good.
-        self._combines = statements.engine.dialect.driver == "psycopg"
+        #: psycopg: reads sent together in its pipeline mode, several writes as one statement
+        #: (PostgreSQL's data-modifying ``WITH``). The latter by the ids of their compiled
+        #: statements, which :class:`StatementCache` keeps for good.
+        self._psycopg = statements.engine.dialect.driver == "psycopg"
         self._combined: dict[tuple[int, ...], CombinedWrite] = {}
 
     def first(self, statement: Executable, values: Mapping[str, Any]) -> Any:
@@ -189,7 +190,7 @@ class ThreadConnections:
         try:
             with self._writer():
                 connection = self._usable_connection()
-                if len(steps) > 1 and self._combines:
+                if len(steps) > 1 and self._psycopg:
                     return self._write_combined(connection, compiled, [values for _, values in steps])
                 cursor = connection.cursor()
                 try:
@@ -286,11 +287,10 @@ class ThreadConnections:
         self, connection, reads: list[tuple[CompiledStatement, Mapping[str, Any], bool]]
     ) -> list[Any]:
         """Every statement sent, then every answer read (:meth:`rows_of_each`)."""
-        pipelined = self._statements.engine.dialect.driver == "psycopg"
         compiled = [statement for statement, _, _ in reads]
         try:
             values = [statement_values for _, statement_values, _ in reads]
-            with _sent_together(connection, compiled, values, pipelined) as cursors:
+            with _sent_together(connection, compiled, values, self._psycopg) as cursors:
                 return [
                     [each.row(raw) for raw in cursor.fetchall()] if every else each.row(cursor.fetchone())
                     for (each, _, every), cursor in zip(reads, cursors, strict=True)

@@ -70,13 +70,16 @@ class LeanAuthorize:
         return data if isinstance(data, dict) else None
 
     def _code(self, environ: dict, cookie_session: dict) -> EndpointResponse | None:
+        sid = cookie_session.get(SESSION_KEY)
+        if not isinstance(sid, str):
+            return None  # not signed in: Flask sends the citizen to sign in
         # No body accepted (limit 0: a GET with a form body is refused here, unread), so that
         # Flask, answering instead, finds the request whole.
         request = oauth_request(environ, self.issuer, 0)
         asked = request.payload.data.get("client_id")
         if not isinstance(asked, str):
             return None  # Flask shows the error
-        login, consents = sign_in_with_consents(cookie_session.get(SESSION_KEY), asked)
+        login, consents = sign_in_with_consents(sid, asked)
         if login is None:
             return None
         notified = notified_services(cookie_session)
