@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -65,6 +66,19 @@ def test_a_stuck_request_does_not_hold_those_behind_it():
 
     run_on_a_loop(8, ["stuck", "behind"], serve)
     assert order == [("behind", "idp-wsgi-1"), ("stuck", "idp-wsgi-0")]
+
+
+def test_a_thread_woken_for_a_stall_sleeps_again_once_the_first_thread_moves_on():
+    """Under a load that never empties the queue, the extra thread does not stay awake."""
+    served_by = []
+
+    def serve(value):
+        served_by.append(threading.current_thread().name)
+        time.sleep(1.0 if value == "slow" else 0.005)
+
+    run_on_a_loop(8, ["slow", *range(300)], serve, stall=0.2)
+    assert "idp-wsgi-1" in served_by  # woken while the first thread was stuck
+    assert served_by[-50:] == ["idp-wsgi-0"] * 50
 
 
 def test_requests_waiting_on_each_other_get_a_thread_each_up_to_the_size():
