@@ -28,6 +28,7 @@ from flask import Flask
 
 from idp.observability.exposition import start_metrics_server
 from idp.operations.buffering import BufferedWSGI
+from idp.operations.scheduling import schedule_worker_threads
 from idp.telemetry.logs import configure_logging, granian_log_config
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def app_factory() -> Flask:
 
 def server_app(threads: int) -> BufferedWSGI:
     """What each Granian worker process serves: the application behind its body reader."""
+    schedule_worker_threads()  # first: the threads started from here on inherit it
     app = app_factory()
     configure_logging(app.config["LOG_FORMAT"], batched=True)
     warm_caches(app)

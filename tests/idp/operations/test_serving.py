@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+
 import pytest
+import requests
 
 from idp.extensions import db
+from idp.operations.scheduling import SWITCH_INTERVAL, schedule_worker_threads
 from idp.operations.serving import warm_caches
+from tests.e2e_server import start_server
+from tests.idp.operations.test_database_outages import worker_pids
 
 
 def test_the_key_ring_is_loaded_before_the_first_request(app):
@@ -24,3 +32,43 @@ def test_a_database_down_at_start_does_not_stop_the_worker(app, tmp_path):
     (tmp_path / "instance" / "idp.sqlite3").mkdir()  # cannot be opened
     warm_caches(app)  # logged, not raised
     assert "idp_keyring" not in app.extensions or app.extensions["idp_keyring"]._value is None
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="no SCHED_BATCH on this system")
+def test_every_thread_of_a_worker_is_batch_scheduled_and_the_main_process_is_not(tmp_path):
+    """idp.operations.scheduling: Granian's runtime threads, the event loop, the application
+    threads and the application's own background threads all inherit it."""
+    server = start_server(tmp_path, workers=2)
+    try:
+        requests.post(server.url + "/token", data={"grant_type": "client_credentials"}, timeout=5)
+        workers = worker_pids(server.process.pid)
+        assert len(workers) == 2
+        for worker in workers:
+            threads = [int(tid) for tid in os.listdir(f"/proc/{worker}/task")]
+            assert len(threads) > 3  # the loop, Granian's runtime, the application's threads
+            policies = {tid: os.sched_getscheduler(tid) for tid in threads}
+            assert policies == dict.fromkeys(threads, os.SCHED_BATCH)
+        assert os.sched_getscheduler(server.process.pid) == os.SCHED_OTHER
+    finally:
+        server.stop()
+
+
+def test_the_switch_interval_comes_with_batch_scheduling():
+    """On a thread of its own: the policy is per thread, and this one ends with the test."""
+    before = sys.getswitchinterval()
+    seen = {}
+
+    def on_a_new_thread() -> None:
+        seen["applied"] = schedule_worker_threads()
+        seen["policy"] = os.sched_getscheduler(0)
+        seen["interval"] = sys.getswitchinterval()
+
+    try:
+        thread = threading.Thread(target=on_a_new_thread)
+        thread.start()
+        thread.join()
+    finally:
+        sys.setswitchinterval(before)
+    assert seen == {"applied": True, "policy": os.SCHED_BATCH, "interval": pytest.approx(SWITCH_INTERVAL)}
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # this thread's is left alone
