@@ -24,6 +24,10 @@ against 2,078 requests/s, 0.72 against 0.89 ms of worker CPU per request, p99 74
 246 against 223 flows/s, 7.0 against 7.7 ms of CPU per flow; on PostgreSQL, whose server
 processes keep the default policy, ``/introspect`` 1,893 against 1,782, p99 106 against
 128 ms. The shorter switch interval alone changed nothing (2,047 requests/s, p99 112 ms).
+Checkout against checkout (with against without, alternated, three rounds, medians): the
+flow 221 against 199 flows/s, ``/introspect`` 2,253 against 2,027; on PostgreSQL ``/token``
+2,231 against 1,948, and the flow 150 against 161 then 143 against 145 flows/s: no gain
+there, whose application threads wait on the database more than on each other.
 
 Threads inherit their creator's policy (``pthread_create``'s default ``PTHREAD_INHERIT_SCHED``),
 so setting it on the worker's main thread before the application and Granian's runtime
