@@ -34,8 +34,11 @@ def test_a_database_down_at_start_does_not_stop_the_worker(app, tmp_path):
     assert "idp_keyring" not in app.extensions or app.extensions["idp_keyring"]._value is None
 
 
+NO_BATCH = pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="no SCHED_BATCH on this system")
+
+
 @pytest.mark.e2e
-@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="no SCHED_BATCH on this system")
+@NO_BATCH
 def test_every_thread_of_a_worker_is_batch_scheduled_and_the_main_process_is_not(tmp_path):
     """idp.operations.scheduling: Granian's runtime threads, the event loop, the application
     threads and the application's own background threads all inherit it."""
@@ -54,6 +57,7 @@ def test_every_thread_of_a_worker_is_batch_scheduled_and_the_main_process_is_not
         server.stop()
 
 
+@NO_BATCH
 def test_the_switch_interval_comes_with_batch_scheduling():
     """On a thread of its own: the policy is per thread, and this one ends with the test."""
     before = sys.getswitchinterval()
