@@ -32,7 +32,10 @@ there, whose application threads wait on the database more than on each other.
 Threads inherit their creator's policy (``pthread_create``'s default ``PTHREAD_INHERIT_SCHED``),
 so setting it on the worker's main thread before the application and Granian's runtime
 start their threads covers them all. The main process (Granian's supervisor) and the
-database keep the default policy.
+database keep the default policy. ``deploy/systemd/idp.service`` allows it:
+``RestrictRealtime=`` forbids only the realtime policies, and ``sched_setscheduler`` is in
+its ``SystemCallFilter=@system-service`` (``@resources``, per ``systemd-analyze
+syscall-filter``), not in the ``@privileged`` it removes.
 """
 
 from __future__ import annotations
