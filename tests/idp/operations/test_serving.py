@@ -76,3 +76,17 @@ def test_the_switch_interval_comes_with_batch_scheduling():
         sys.setswitchinterval(before)
     assert seen == {"applied": True, "policy": os.SCHED_BATCH, "interval": pytest.approx(SWITCH_INTERVAL)}
     assert os.sched_getscheduler(0) == os.SCHED_OTHER  # this thread's is left alone
+
+
+@NO_BATCH
+def test_a_refused_batch_policy_leaves_the_scheduling_as_it_was(monkeypatch, caplog):
+    """As under a seccomp filter without ``sched_setscheduler``: logged, and nothing changes."""
+
+    def refused(*_args) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "sched_setscheduler", refused)
+    before = sys.getswitchinterval()
+    assert schedule_worker_threads() is False
+    assert sys.getswitchinterval() == before
+    assert "SCHED_BATCH refused" in caplog.text
