@@ -23,7 +23,15 @@ from sqlalchemy.sql.base import Executable
 from idp.database.reads import thread_connections
 
 
-def transaction(*steps: tuple[Executable, Mapping[str, Any]]) -> list[Any]:
+def transaction(*steps: tuple[Executable, Mapping[str, Any]], durable: bool = True) -> list[Any]:
     """Run each (statement, values) in one transaction, committed on return; the
-    ``RETURNING`` row of each step, or None (:meth:`~idp.database.reads.ThreadConnections.transaction`)."""
-    return thread_connections().transaction(steps)
+    ``RETURNING`` row of each step, or None (:meth:`~idp.database.reads.ThreadConnections.transaction`).
+
+    ``durable=False`` is for the writes whose loss in a crash denies and never grants: a
+    code that is not there cannot be exchanged, a token without its record is not active.
+    On PostgreSQL their commit does not wait for the disk
+    (:data:`~idp.database.reads.COMMIT_WITHOUT_FLUSH`); a durable commit after them (a
+    code's claim, a revocation) still makes them durable first. A write that would grant
+    if lost (a single-use claim: the code or refresh token usable again) stays durable.
+    """
+    return thread_connections().transaction(steps, durable)

@@ -75,8 +75,12 @@ _INSERT_CONNECTION = insert(ConnectionEvent.__table__)
 def store_code(code: dict, connection: dict) -> None:
     """Store a code (every column of :class:`~idp.models.AuthorizationCode` but ``id`` and
     ``used_at``) and the connection it records (:func:`idp.citizens.history.connection_record`),
-    in one transaction: the citizen's data leaves for the service only with its trace."""
-    writes.transaction((_INSERT_CODE, code), (_INSERT_CONNECTION, connection))
+    in one transaction: the citizen's data leaves for the service only with its trace.
+
+    Not flushed to disk before the redirect (``durable=False``): a code lost in a crash
+    cannot be exchanged, and its claim (:func:`claim_code`), durable, flushes it and its
+    trace first, before any token is issued."""
+    writes.transaction((_INSERT_CODE, code), (_INSERT_CONNECTION, connection), durable=False)
 
 
 @dataclass(frozen=True)

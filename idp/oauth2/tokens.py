@@ -166,7 +166,8 @@ def save_token(token: dict, request) -> None:
     Self-contained JWTs (:func:`is_self_contained`) are not recorded; every opaque token is.
     The record, the consent's last issuance (``/account``) and the refresh token are one
     transaction on the thread's connection (:mod:`idp.database.writes`), committed before the
-    token is sent.
+    token is sent, not flushed to disk first (``durable=False``): a token whose record a
+    crash lost is not active, and a refresh token that is not there cannot be used.
     """
     claims = request.issued_claims
     if is_self_contained(claims) and not request.issued_opaque:
@@ -214,7 +215,7 @@ def save_token(token: dict, request) -> None:
                 },
             )
         )
-    writes.transaction(*steps)
+    writes.transaction(*steps, durable=False)
 
 
 def _from_epoch(value: int | None) -> datetime | None:

@@ -75,3 +75,17 @@ def test_a_failing_step_leaves_every_step_unapplied(app):
         assert _names() == ["taken"]
         assert db.session.scalar(_BY_NAME, {"name": "taken"}) is None
         assert writes.transaction((_INSERT, {"name": "after", "note": None}))[0].name == "after"
+
+
+@pytest.mark.usefixtures("items")
+def test_a_write_that_does_not_wait_for_the_disk_gives_the_same_rows_and_effects(app):
+    with app.app_context():
+        (alone,) = writes.transaction((_INSERT, {"name": "alone", "note": None}), durable=False)
+        inserted, renamed = writes.transaction(
+            (_INSERT, {"name": "second", "note": "n"}),
+            (_RENAME, {"old": "alone", "new": "renamed"}),
+            durable=False,
+        )
+        assert alone.name == "alone" and inserted.name == "second"
+        assert renamed.id == alone.id
+        assert _names() == ["renamed", "second"]
