@@ -18,8 +18,9 @@ class AuthorizationCode(db.Model):
     user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
     session_id = sa.Column(sa.String(64), index=True)
     consent_id = sa.Column(sa.Integer)
-    # Tokens issued from this code and their refreshes share the grant id (one family).
-    grant_id = sa.Column(sa.String(64), nullable=False, index=True)
+    # Tokens issued from this code and their refreshes share the grant id (one family); no
+    # statement selects codes by it (migration 0009).
+    grant_id = sa.Column(sa.String(64), nullable=False)
     redirect_uri = sa.Column(sa.String(2048), nullable=False)
     scope = sa.Column(sa.Text, nullable=False)
     nonce = sa.Column(sa.String(512))
@@ -39,7 +40,7 @@ class AccessTokenRecord(db.Model):
     __tablename__ = "access_tokens"
 
     jti = sa.Column(sa.String(64), primary_key=True)
-    client_id = sa.Column(sa.String(64), nullable=False, index=True)
+    client_id = sa.Column(sa.String(64), nullable=False)  # not indexed: no statement selects by it
     # Indexed for a citizen's erasure (ON DELETE CASCADE), as every table pointing at users.
     user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     grant_id = sa.Column(sa.String(64), index=True)
