@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 
 import pytest
 import requests
@@ -47,14 +48,31 @@ def test_every_thread_of_a_worker_is_batch_scheduled_and_the_main_process_is_not
         requests.post(server.url + "/token", data={"grant_type": "client_credentials"}, timeout=5)
         workers = worker_pids(server.process.pid)
         assert len(workers) == 2
+        threads_of = _threads_once_each_worker_has_started(workers)
         for worker in workers:
-            threads = [int(tid) for tid in os.listdir(f"/proc/{worker}/task")]
+            threads = threads_of[worker]
             assert len(threads) > 3  # the loop, Granian's runtime, the application's threads
             policies = {tid: os.sched_getscheduler(tid) for tid in threads}
             assert policies == dict.fromkeys(threads, os.SCHED_BATCH)
         assert os.sched_getscheduler(server.process.pid) == os.SCHED_OTHER
     finally:
         server.stop()
+
+
+def _threads_once_each_worker_has_started(workers: list[int], seconds: float = 10) -> dict:
+    """Each worker's thread ids, once each has more than the three it boots with.
+
+    The server answers as soon as one worker is up, while the other may still be starting
+    Granian's runtime and its application threads (seen once: 3 threads just after the
+    first answer, 14 two seconds later). The count is polled until each worker has them,
+    or the deadline passes and the caller's assertion fails.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        threads_of = {worker: [int(tid) for tid in os.listdir(f"/proc/{worker}/task")] for worker in workers}
+        if all(len(threads) > 3 for threads in threads_of.values()) or time.monotonic() > deadline:
+            return threads_of
+        time.sleep(0.05)
 
 
 @NO_BATCH
