@@ -3,6 +3,7 @@
 python -m bench                       # full run: SQLite, then PostgreSQL if installed
 python -m bench --seconds 3 --no-soak --no-postgres   # a quick look while optimising
 python -m bench --large-data          # each workload on the small and the large data set too
+python -m bench --only signin federated --no-peer   # the flows with a fresh sign-in alone
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import large_data, postgres, report
+from bench import large_data, postgres, report, sign_in
 from bench.fixtures import idp_credentials, peer_credentials, prepare_flow, prepare_peer_flow
 from bench.loadgen import run_wrk
 from bench.procfs import RssSampler, status_kib, worker_pids
@@ -64,7 +65,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-soak", action="store_true")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--only", nargs="+", help="workload keys: token introspect checktoken jwks flow")
+    parser.add_argument(
+        "--only", nargs="+", help="workload keys: token introspect checktoken jwks flow signin federated"
+    )
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
     parser.add_argument(
         "--large-data",
@@ -200,9 +203,36 @@ def _bench_database(
                 (small.workloads[-1], SOAK_CONNECTIONS[2]),
             ]
             run.soak = _soak(small.server, small.pids, mix, args.soak_seconds)
+        wanted = [key for key in sign_in.TITLES if not args.only or key in args.only]
+        if wanted:
+            small.serve({})
+            _bench_sign_in(run, args, work, database, small, wanted)
     finally:
         for instance in instances:
             instance.server.stop()
+
+
+def _bench_sign_in(
+    run: report.Run, args: argparse.Namespace, work: Path, database: str, small: Instance, keys: list[str]
+) -> None:
+    """The flows with a fresh sign-in (:mod:`bench.sign_in`), last: they add an identity
+    provider to the instance, which the other workloads ran without."""
+    flows, upstream = sign_in.prepare(small.server, work)
+    try:
+        for key in keys:
+            result = sign_in.measure(
+                flows, key, database, small.pids, upstream if key == "federated" else None, args.seconds
+            )
+            run.sign_ins.append(result)
+            upstream_cpu = result.upstream_cpu_ms
+            _log(
+                f"[{database}] idp  {key:10} c={result.concurrency:<3} "
+                f"{result.flows_per_second:8.1f} flows/s flow p50={result.flow_p50_ms:.0f} "
+                f"p99={result.flow_p99_ms:.0f} ms errors={result.errors} cpu={result.hub_cpu_ms:.1f} ms/flow"
+                + ("" if upstream_cpu is None else f" upstream cpu={upstream_cpu:.1f} ms/flow")
+            )
+    finally:
+        upstream.stop()
 
 
 def _record(run: report.Run, measurement) -> None:

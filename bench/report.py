@@ -19,6 +19,7 @@ from statistics import median
 from bench.large_data import Seeded
 from bench.loadgen import WRK_THREADS, wrk_version
 from bench.servers import PEER_DIR, REPO, node_version
+from bench.sign_in import SignInResult
 from bench.workloads import LARGE_DATA, SMALL_DATA, WARMUP_SECONDS, Measurement
 
 RESULTS = REPO / "bench" / "RESULTS.md"
@@ -58,6 +59,7 @@ class Run:
     missing: list[tuple[str, str]] = field(default_factory=list)  # (database, workload title)
     seeded: dict[str, Seeded] = field(default_factory=dict)  # the large data set, by database
     soak: Soak | None = None
+    sign_ins: list[SignInResult] = field(default_factory=list)  # reported, no target
     load_before: str = field(default_factory=lambda: load_average())
     load_after: str = ""
 
@@ -254,6 +256,33 @@ def _large_data_section(run: Run) -> list[str]:
     return [*lines, ""]
 
 
+def _sign_in_section(run: Run) -> list[str]:
+    """The flows with a fresh sign-in (:mod:`bench.sign_in`): figures without a target."""
+    if not run.sign_ins:
+        return []
+    lines = [
+        "## Flows with a fresh sign-in (reported, no target)",
+        "",
+        "Each flow is a new browser (no cookie) signing in, then the code, `/token` and "
+        "`/userinfo` (`bench/sign_in.py`): with the hub's password (one Argon2id verification "
+        "per flow, deliberately costly), or through panva/oidc-provider as an upstream identity "
+        "provider (its pages, and the hub's server-to-server exchange with it). Python threads "
+        "drive them (one browser each) on the same machine; latencies are per flow.",
+        "",
+        "| database | workload | browsers | flows/s | HTTP requests per flow | flow p50 ms | flow p99 ms "
+        "| errors | idp CPU ms/flow | upstream CPU ms/flow |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in run.sign_ins:
+        upstream = "" if r.upstream_cpu_ms is None else f"{r.upstream_cpu_ms:.1f}"
+        per_flow = r.requests / r.flows if r.flows else float("nan")
+        lines.append(
+            f"| {r.database} | {r.title} | {r.concurrency} | {r.flows_per_second:,.1f} | {per_flow:.0f} | "
+            f"{r.flow_p50_ms:.0f} | {r.flow_p99_ms:.0f} | {r.errors} | {r.hub_cpu_ms:.1f} | {upstream} |"
+        )
+    return [*lines, ""]
+
+
 def _targets(run: Run) -> list[str]:
     ours = [m for m in run.measurements if m.server == "idp"]
     most = {}  # each workload's p99 is judged at its largest concurrency (128; the flow's 16)
@@ -343,6 +372,7 @@ def write(run: Run) -> None:
         "",
         *_ratio_table(run),
         *_large_data_section(run),
+        *_sign_in_section(run),
         "## All runs",
         "",
         *_tables(run),
