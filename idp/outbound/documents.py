@@ -1,4 +1,5 @@
-"""One GET of a JSON document from another server: a timeout, a size limit, no redirect.
+"""One GET of a JSON document from another server: a timeout, a size limit, no redirect,
+over the process's pooled connections (:mod:`.http`).
 
 A hostile or broken server can neither hold a worker (``TIMEOUT_SECONDS`` to connect and
 between bytes), nor fill its memory (``MAX_BYTES``), nor send it elsewhere (redirects are
@@ -11,6 +12,8 @@ import json
 
 import requests
 
+from idp.outbound import http
+
 MAX_BYTES = 64 * 1024
 TIMEOUT_SECONDS = 3
 
@@ -22,17 +25,17 @@ class DocumentUnavailable(Exception):
 def fetch_json(url: str, *, max_bytes: int = MAX_BYTES, headers: dict | None = None) -> dict:
     """The JSON object at ``url`` (200, at most ``max_bytes``), or :class:`DocumentUnavailable`."""
     try:
-        response = requests.get(
+        response = http.session().get(
             url, timeout=TIMEOUT_SECONDS, stream=True, allow_redirects=False, headers=headers
         )
-        with response:
-            body = response.raw.read(max_bytes + 1, decode_content=True)
+        if response.status_code != 200:
+            response.close()
+            raise DocumentUnavailable(f"{url}: status {response.status_code}")
+        body = http.read_limited(response, max_bytes)
     except requests.RequestException as exc:
         raise DocumentUnavailable(f"{url}: {type(exc).__name__}") from exc
-    if response.status_code != 200:
-        raise DocumentUnavailable(f"{url}: status {response.status_code}")
-    if len(body) > max_bytes:
-        raise DocumentUnavailable(f"{url}: larger than {max_bytes} bytes")
+    except http.TooLarge as exc:
+        raise DocumentUnavailable(f"{url}: {exc}") from exc
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as exc:

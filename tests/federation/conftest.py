@@ -34,6 +34,8 @@ PANVA_ACCOUNTS = {
     "marie-faible": {"acr": "eidas1", "claims": MARIE},
     "identite-invalide": {"acr": "eidas2", "claims": {**MARIE, "birthdate": "1985-13-45", "gender": "x"}},
     "sans-courriel": {"acr": "eidas2", "claims": {k: v for k, v in MARIE.items() if k != "email"}},
+    # A userinfo answer past the hub's 64 KiB limit on what it reads from another server.
+    "identite-enorme": {"acr": "eidas2", "claims": {**MARIE, "given_name": "Marie " * 12_000}},
 }
 
 

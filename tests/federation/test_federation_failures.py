@@ -96,6 +96,15 @@ def test_a_malformed_identity_gets_the_error_page(world, login):
     assert "Identité incomplète" in final.text and "identity_provider_identity" in final.text
 
 
+def test_an_oversized_userinfo_is_not_read_past_the_limit(world):
+    final = Citizen("identite-enorme").visit(
+        authorization(world, world.service()).url, reached_service, choose="panva"
+    )
+    assert not reached_service(final)
+    assert final.status_code == 502  # the provider failed, not the citizen's identity
+    assert "identity_provider_userinfo" in final.text
+
+
 def test_a_provider_signing_with_an_unknown_key_is_refused(world, tmp_path):
     accounts = world.panva_accounts
     rogue = start_upstream(tmp_path, world.hub.url, "panva-cles", accounts, publish_other_keys=True)

@@ -19,6 +19,7 @@ What FranceConnect's ``oidc-client`` checks, we check (france-connect/sources,
 from __future__ import annotations
 
 import hmac
+import json
 import re
 import secrets
 import time
@@ -37,7 +38,8 @@ from idp.citizens.federation.metadata import ProviderMetadata, ProviderUnavailab
 from idp.citizens.pivot import identity_problems
 from idp.models import IdentityProvider
 from idp.models.clients import EIDAS_LEVELS
-from idp.outbound.documents import TIMEOUT_SECONDS, DocumentUnavailable
+from idp.outbound import http
+from idp.outbound.documents import MAX_BYTES, TIMEOUT_SECONDS, DocumentUnavailable
 from idp.outbound.jwks import remote_key_sets
 
 #: Signatures accepted on an identity provider's ID token and userinfo (never ``none``).
@@ -106,8 +108,10 @@ def acr_to_ask(required: str, provider: IdentityProvider) -> str:
 
 
 def _session(provider: IdentityProvider) -> OAuth2Session:
+    """Authlib's client for this provider, on the process's pooled connections (never closed:
+    :func:`idp.outbound.http.mount`)."""
     method = provider.auth_method
-    return OAuth2Session(
+    session = OAuth2Session(
         client_id=provider.client_id,
         client_secret=providers.client_secret(provider),
         token_endpoint_auth_method="none" if method == "private_key_jwt" else method,
@@ -115,6 +119,7 @@ def _session(provider: IdentityProvider) -> OAuth2Session:
         scope=provider.scope,
         code_challenge_method="S256",
     )
+    return http.mount(session)
 
 
 def begin(provider: IdentityProvider, required: str) -> tuple[str, Pending]:
@@ -246,28 +251,33 @@ def _userinfo(provider: IdentityProvider, meta: ProviderMetadata, token: dict, c
     if meta.userinfo_endpoint is None:
         return claims
     try:
-        response = requests.get(
+        response = http.session().get(
             meta.userinfo_endpoint,
             headers={"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"},
             timeout=TIMEOUT_SECONDS,
             allow_redirects=False,
+            stream=True,
         )
+        if response.status_code != 200:
+            response.close()
+            raise FederationError("userinfo", f"status {response.status_code}", 502)
+        body = http.read_limited(response, MAX_BYTES)
     except requests.RequestException as problem:
         raise FederationError("userinfo", type(problem).__name__, 502) from problem
-    if response.status_code != 200:
-        raise FederationError("userinfo", f"status {response.status_code}", 502)
+    except http.TooLarge as problem:
+        raise FederationError("userinfo", str(problem), 502) from problem
     media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
     try:
         if media_type == "application/jwt":
-            info = _verified(response.text, meta).claims
+            info = _verified(body.decode("ascii"), meta).claims
             if info.get("iss", meta.issuer) != meta.issuer or info.get("aud", provider.client_id) not in (
                 provider.client_id,
                 [provider.client_id],
             ):
                 raise FederationError("userinfo", "signed userinfo for another issuer or audience", 502)
         else:
-            info = response.json()
-    except ValueError as problem:
+            info = json.loads(body)
+    except (ValueError, RecursionError) as problem:
         raise FederationError("userinfo", "not JSON", 502) from problem
     if not isinstance(info, dict) or info.get("sub") != claims["sub"]:
         raise FederationError("userinfo", "userinfo is not about the ID token's sub (OIDC Core §5.3.2)", 502)
