@@ -23,10 +23,10 @@ the process's one adapter.
 
 **Stale connections.** A server may close a connection it kept idle. urllib3 checks a
 pooled connection before reusing it and opens a new one when the server has closed it; a
-request that fails on a connection that died at that very moment is sent again when that
-is safe: a connection that could not be made, or a ``GET``. A ``POST`` that fails is not
-sent twice (a code is single-use): that sign-in fails with the provider's 502 page, as
-when the provider is down.
+``GET`` that fails on a connection that died at that very moment is sent once more
+(:class:`RetryOnDroppedConnection`). A connection that cannot be made and a read that
+timed out are not tried again, and a ``POST`` that fails is not sent twice (a code is
+single-use): that sign-in fails with the provider's 502 page, as when the provider is down.
 
 **Bounded.** :func:`read_limited` reads at most a given size of a streamed body, so that a
 hostile or broken server cannot fill a worker's memory. Proxies come from the environment

@@ -20,8 +20,10 @@ def hub(tmp_path_factory):
     server.start(work / "idp.log")
     try:
         flows, upstream = sign_in.prepare(server, work)
-        yield server, flows, upstream
-        upstream.stop()
+        try:
+            yield server, flows, upstream
+        finally:
+            upstream.stop()
     finally:
         server.stop()
 
