@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 
-import requests
-
 from idp.outbound import http
 
 MAX_BYTES = 64 * 1024
@@ -25,17 +23,9 @@ class DocumentUnavailable(Exception):
 def fetch_json(url: str, *, max_bytes: int = MAX_BYTES, headers: dict | None = None) -> dict:
     """The JSON object at ``url`` (200, at most ``max_bytes``), or :class:`DocumentUnavailable`."""
     try:
-        response = http.session().get(
-            url, timeout=TIMEOUT_SECONDS, stream=True, allow_redirects=False, headers=headers
-        )
-        if response.status_code != 200:
-            response.close()
-            raise DocumentUnavailable(f"{url}: status {response.status_code}")
-        body = http.read_limited(response, max_bytes)
-    except requests.RequestException as exc:
-        raise DocumentUnavailable(f"{url}: {type(exc).__name__}") from exc
-    except http.TooLarge as exc:
-        raise DocumentUnavailable(f"{url}: {exc}") from exc
+        body = http.get(url, max_bytes=max_bytes, timeout=TIMEOUT_SECONDS, headers=headers).content
+    except http.Unanswered as problem:
+        raise DocumentUnavailable(f"{url}: {problem}") from problem
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as exc:

@@ -28,8 +28,9 @@ pooled connection before reusing it and opens a new one when the server has clos
 timed out are not tried again, and a ``POST`` that fails is not sent twice (a code is
 single-use): that sign-in fails with the provider's 502 page, as when the provider is down.
 
-**Bounded.** :func:`read_limited` reads at most a given size of a streamed body, so that a
-hostile or broken server cannot fill a worker's memory. Proxies come from the environment
+**Bounded.** :func:`buffered` reads at most a given size of a streamed body, so that a
+hostile or broken server cannot fill a worker's memory; :func:`get` is the GET every caller
+makes (streamed, no redirect, 200 only, bounded). Proxies come from the environment
 (``HTTPS_PROXY``, ``NO_PROXY``), as with ``requests`` itself.
 """
 
@@ -68,8 +69,9 @@ class RetryOnDroppedConnection(Retry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-class TooLarge(Exception):
-    """The body is larger than the caller accepts."""
+class Unanswered(Exception):
+    """The other server gave no answer the caller can take; the message says why, without
+    the URL (``status 404``, ``ConnectTimeout``, ``larger than 65536 bytes``)."""
 
 
 class _Pool:
@@ -123,15 +125,38 @@ def session() -> requests.Session:
     return _POOL.session()
 
 
-def read_limited(response: requests.Response, max_bytes: int) -> bytes:
-    """The body of a streamed ``response`` (``stream=True``), at most ``max_bytes`` once
-    decoded, else :class:`TooLarge`. A body read to its end gives its connection back to the
-    pool; one refused midway closes it."""
+def buffered(response: requests.Response, max_bytes: int) -> requests.Response:
+    """``response`` (made with ``stream=True``) with its body read, at most ``max_bytes`` once
+    decoded, else :class:`Unanswered`. A body read to its end gives its connection back to
+    the pool; one refused midway closes it.
+
+    The body is kept where ``requests`` keeps a body it read itself (``Response._content``):
+    ``requests`` has no public way to read a streamed body under a limit and then hand the
+    response on, and Authlib's token parsing reads ``response.json()``.
+    """
     chunks, size = [], 0
-    with response:
-        for chunk in response.iter_content(CHUNK_BYTES):
-            size += len(chunk)
-            if size > max_bytes:
-                raise TooLarge(f"larger than {max_bytes} bytes")
-            chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        with response:
+            for chunk in response.iter_content(CHUNK_BYTES):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise Unanswered(f"larger than {max_bytes} bytes")
+                chunks.append(chunk)
+    except requests.RequestException as problem:  # the body broke off, or came too slowly
+        raise Unanswered(type(problem).__name__) from problem
+    response._content = b"".join(chunks)
+    return response
+
+
+def get(url: str, *, max_bytes: int, timeout: float, headers: dict | None = None) -> requests.Response:
+    """A ``200`` answer to a GET of ``url``, its body read (at most ``max_bytes``), else
+    :class:`Unanswered`. Redirects are not followed: the URLs are registered by operators or
+    published by the provider itself, and a redirect would carry a bearer token elsewhere."""
+    try:
+        response = session().get(url, timeout=timeout, stream=True, allow_redirects=False, headers=headers)
+    except requests.RequestException as problem:
+        raise Unanswered(type(problem).__name__) from problem
+    if response.status_code != 200:
+        response.close()
+        raise Unanswered(f"status {response.status_code}")
+    return buffered(response, max_bytes)

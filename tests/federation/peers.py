@@ -46,12 +46,15 @@ def start_upstream(
     *,
     publish_other_keys: bool = False,
     jwks_down: bool = False,
+    token_response: str | None = None,
     client_metadata: dict | None = None,
     port: int | None = None,
 ) -> UpstreamProvider:
     """Start panva as identity provider ``name`` of the hub at ``hub_url``.
 
     ``accounts`` maps a login to ``{"acr": ..., "claims": {...}}``: what the provider asserts.
+    ``token_response``: ``"padded"`` (100 kB more than the tokens) or ``"redirected"`` (a 307
+    to another URL first), for the hub's refusals.
     ``client_metadata`` adds to the hub's client there (``userinfo_signed_response_alg``...).
     Each start has new signing keys: starting again on the same ``port`` rotates them.
     """
@@ -69,6 +72,7 @@ def start_upstream(
         "accounts": accounts,
         "publish_other_keys": publish_other_keys,
         "jwks_down": jwks_down,
+        "token_response": token_response,
     }
     config_path = tmp_path / f"upstream-{name}.json"
     config_path.write_text(json.dumps(config))

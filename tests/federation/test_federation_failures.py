@@ -105,6 +105,23 @@ def test_an_oversized_userinfo_is_not_read_past_the_limit(world):
     assert "identity_provider_userinfo" in final.text
 
 
+@pytest.mark.parametrize("token_response", ["padded", "redirected"])
+def test_a_token_response_too_large_or_redirected_is_refused(world, tmp_path, token_response):
+    """The hub reads at most 64 KiB of the provider's token response, and does not follow a
+    redirect with the code and its credentials (the provider would serve it if it did)."""
+    name = f"panva-{token_response}"
+    odd = start_upstream(tmp_path, world.hub.url, name, world.panva_accounts, token_response=token_response)
+    try:
+        world.register_panva_like(name, odd, "eidas1", "eidas2")
+        final = Citizen().visit(authorization(world, world.service()).url, reached_service, choose=name)
+    finally:
+        odd.stop()
+        world.hub.idp("identity-providers", "delete", name)
+    assert not reached_service(final)
+    assert final.status_code == 502
+    assert "identity_provider_token" in final.text
+
+
 def test_a_provider_signing_with_an_unknown_key_is_refused(world, tmp_path):
     accounts = world.panva_accounts
     rogue = start_upstream(tmp_path, world.hub.url, "panva-cles", accounts, publish_other_keys=True)

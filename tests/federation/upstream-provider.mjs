@@ -10,7 +10,8 @@
 //                "userinfo_signed_response_alg"?},
 //     "accounts": {"<login>": {"acr": "eidas2", "claims": {"given_name": ..., ...}}},
 //     "publish_other_keys": false,  // true: /jwks publishes keys that did not sign anything
-//     "jwks_down": false            // true: /jwks answers 503
+//     "jwks_down": false,           // true: /jwks answers 503
+//     "token_response": null        // "padded": 100 kB more in it; "redirected": a 307 first
 //   }
 //
 // Sign-in is a one-field form: GET /interaction/<uid> shows it (name="login"), POST it
@@ -90,6 +91,27 @@ if (config.publish_other_keys) {
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.path === '/jwks') ctx.body = { keys: [publicPart(other)] };
+  });
+}
+
+if (config.token_response === 'padded') {
+  // A token response larger than a hub should read (RFC 6749 §5.1 allows extra members).
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path === '/token' && ctx.status === 200) ctx.body = { ...ctx.body, padding: 'x'.repeat(100_000) };
+  });
+}
+
+if (config.token_response === 'redirected') {
+  // A token endpoint sending its callers on, code and credentials with them (307 keeps the
+  // POST): a client that follows is served as if nothing happened.
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/token' && ctx.query.followed === undefined) {
+      ctx.status = 307;
+      ctx.redirect('/token?followed=1');
+      return;
+    }
+    await next();
   });
 }
 

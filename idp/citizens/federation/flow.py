@@ -109,7 +109,7 @@ def acr_to_ask(required: str, provider: IdentityProvider) -> str:
 
 def _session(provider: IdentityProvider) -> OAuth2Session:
     """Authlib's client for this provider, on the process's pooled connections (never closed:
-    :func:`idp.outbound.http.mount`)."""
+    :func:`idp.outbound.http.mount`); it reads at most ``MAX_BYTES`` of a token response."""
     method = provider.auth_method
     session = OAuth2Session(
         client_id=provider.client_id,
@@ -119,7 +119,14 @@ def _session(provider: IdentityProvider) -> OAuth2Session:
         scope=provider.scope,
         code_challenge_method="S256",
     )
+    session.register_compliance_hook("access_token_response", _read_token_response)
     return http.mount(session)
+
+
+def _read_token_response(response: requests.Response) -> requests.Response:
+    """The provider's token response, read to ``MAX_BYTES`` at most (Authlib would read it
+    all)."""
+    return http.buffered(response, MAX_BYTES)
 
 
 def begin(provider: IdentityProvider, required: str) -> tuple[str, Pending]:
@@ -188,9 +195,15 @@ def _token(provider: IdentityProvider, meta: ProviderMetadata, code: str, pendin
         }
     try:
         token = _session(provider).fetch_token(
-            meta.token_endpoint, code=code, code_verifier=pending.verifier, timeout=TIMEOUT_SECONDS, **extra
+            meta.token_endpoint,
+            code=code,
+            code_verifier=pending.verifier,
+            timeout=TIMEOUT_SECONDS,
+            stream=True,  # read by _session's hook, at most MAX_BYTES
+            allow_redirects=False,  # a redirect would carry the code and our secret elsewhere
+            **extra,
         )
-    except (requests.RequestException, ValueError) as problem:
+    except (requests.RequestException, ValueError, http.Unanswered) as problem:
         raise FederationError("token", f"{type(problem).__name__}: {problem}", 502) from problem
     if not isinstance(token.get("id_token"), str) or not isinstance(token.get("access_token"), str):
         raise FederationError("token", "the token response has no ID token or access token", 502)
@@ -251,21 +264,15 @@ def _userinfo(provider: IdentityProvider, meta: ProviderMetadata, token: dict, c
     if meta.userinfo_endpoint is None:
         return claims
     try:
-        response = http.session().get(
+        response = http.get(
             meta.userinfo_endpoint,
-            headers={"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"},
+            max_bytes=MAX_BYTES,
             timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,
-            stream=True,
+            headers={"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"},
         )
-        if response.status_code != 200:
-            response.close()
-            raise FederationError("userinfo", f"status {response.status_code}", 502)
-        body = http.read_limited(response, MAX_BYTES)
-    except requests.RequestException as problem:
-        raise FederationError("userinfo", type(problem).__name__, 502) from problem
-    except http.TooLarge as problem:
+    except http.Unanswered as problem:
         raise FederationError("userinfo", str(problem), 502) from problem
+    body = response.content
     media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
     try:
         if media_type == "application/jwt":

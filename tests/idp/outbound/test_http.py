@@ -1,5 +1,5 @@
 """idp/outbound/http.py against a real HTTP/1.1 server on loopback: connections kept and
-reused, no cookie carried, bodies bounded, a dropped connection replaced, a timeout not
+reused, no cookie carried, bodies bounded, no redirect followed, a dropped connection replaced, a timeout not
 repeated, and a forked process on a pool of its own."""
 
 from __future__ import annotations
@@ -32,6 +32,19 @@ class Handler(BaseHTTPRequestHandler):
             self.server.requests.append((self.path, self.headers.get("Cookie")))
         if self.path == "/slow":
             time.sleep(TIMEOUT_SECONDS + 1)
+            return
+        if self.path == "/truncated":  # promises more than it sends, then hangs up
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b'{"path": ')
+            self.close_connection = True
+            return
+        if self.path == "/moved":
+            self.send_response(302)
+            self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         body = json.dumps({"path": self.path}).encode()
         if self.path == "/large":
@@ -86,6 +99,20 @@ def test_a_body_over_the_limit_is_refused_and_the_next_document_comes(server):
         fetch_json(_url(server, "/large"))
 
     assert fetch_json(_url(server, "/next")) == {"path": "/next"}
+
+
+def test_a_body_cut_short_is_refused_and_the_next_document_comes(server):
+    with pytest.raises(DocumentUnavailable, match=r"ChunkedEncodingError|ConnectionError"):
+        fetch_json(_url(server, "/truncated"))
+
+    assert fetch_json(_url(server, "/next")) == {"path": "/next"}
+
+
+def test_a_redirect_is_not_followed(server):
+    with pytest.raises(DocumentUnavailable, match="status 302"):
+        fetch_json(_url(server, "/moved"))
+
+    assert [path for path, _ in server.requests] == ["/moved"]
 
 
 def test_a_connection_the_server_dropped_is_replaced(server):
