@@ -1,12 +1,10 @@
 """One GET of a JSON document from another server: a timeout, a size limit, no redirect,
 over the process's pooled connections (:mod:`.http`).
 
-A hostile or broken server can neither hold a worker by going silent (``TIMEOUT_SECONDS``
-to connect and between bytes), nor fill its memory (``MAX_BYTES``), nor send it elsewhere
-(redirects are refused: the URL was registered by an operator). There is no deadline for
-the whole exchange (``requests`` and urllib3 time each socket read, not the response): a
-server that keeps sending a byte a little faster than every ``TIMEOUT_SECONDS`` holds the
-worker's thread for as long as it keeps that up.
+A hostile or broken server can neither hold a worker (``TIMEOUT_SECONDS`` to connect and
+between bytes, :data:`idp.outbound.http.EXCHANGE_SECONDS` in all), nor fill its memory
+(``MAX_BYTES``), nor send it elsewhere (redirects are refused: the URL was registered by an
+operator).
 """
 
 from __future__ import annotations

@@ -24,9 +24,20 @@ the process's one adapter.
 **Stale connections.** A server may close a connection it kept idle. urllib3 checks a
 pooled connection before reusing it and opens a new one when the server has closed it; a
 ``GET`` that fails on a connection that died at that very moment is sent once more
-(:class:`RetryOnDroppedConnection`). A connection that cannot be made and a read that
-timed out are not tried again, and a ``POST`` that fails is not sent twice (a code is
-single-use): that sign-in fails with the provider's 502 page, as when the provider is down.
+(:class:`RetryOnDroppedConnection`; so is one cut off at its deadline before its headers
+had come, below: twice :data:`EXCHANGE_SECONDS` at worst). A connection that cannot be
+made and a read that timed out are not tried again, and a ``POST`` that fails is not sent
+twice (a code is single-use): that sign-in fails with the provider's 502 page, as when the
+provider is down.
+
+**A deadline for the whole exchange.** ``requests`` and urllib3 time each socket read, not
+the answer: a server sending a byte every two seconds would hold a worker's thread for as
+long as it liked (64 KiB at that pace is a day and a half). Each connection of the pool
+therefore shuts its socket down :data:`EXCHANGE_SECONDS` after a request starts, unless the
+exchange ended before (:func:`buffered` cancels it, closing the connection does too): the
+reader blocked in it gets an end of stream at once, and the request fails as for a server
+that hung up. A connection shut down while idle in the pool is seen as dropped and replaced
+at its next use.
 
 **Bounded.** :func:`buffered` reads at most a given size of a streamed body, so that a
 hostile or broken server cannot fill a worker's memory; :func:`get` is the GET every caller
@@ -36,12 +47,16 @@ makes (streamed, no redirect, 200 only, bounded). Proxies come from the environm
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import threading
 from http.cookiejar import DefaultCookiePolicy
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
@@ -51,6 +66,8 @@ POOL_HOSTS = 16
 CONNECTIONS_PER_HOST = 8
 #: How much of a body is read at a time.
 CHUNK_BYTES = 16 * 1024
+#: Seconds an exchange may take in all, from the request's start to its body's last byte.
+EXCHANGE_SECONDS = 10.0
 
 
 class RetryOnDroppedConnection(Retry):
@@ -67,6 +84,67 @@ class RetryOnDroppedConnection(Retry):
         if isinstance(error, ReadTimeoutError):  # as urllib3 raises what it does not retry
             raise error
         return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class _WithDeadline:
+    """A urllib3 connection whose socket is shut down :data:`EXCHANGE_SECONDS` after each
+    request starts, unless that exchange's timer (:attr:`deadline`) was cancelled first. One
+    timer thread per exchange: a few exchanges per sign-in, against a thread held for as
+    long as a server pleases."""
+
+    #: The running exchange's timer; whoever reads the answer cancels it once done.
+    deadline: threading.Timer | None = None
+
+    def request(self, *args, **kwargs):
+        if self.deadline is not None:  # the previous exchange on this connection is over
+            self.deadline.cancel()
+        self.deadline = threading.Timer(EXCHANGE_SECONDS, self._expire)
+        self.deadline.daemon = True
+        self.deadline.start()
+        return super().request(*args, **kwargs)
+
+    def _expire(self) -> None:
+        sock = self.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+        super().close()
+
+
+class _HTTPConnection(_WithDeadline, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_WithDeadline, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter on pools of :class:`_WithDeadline` connections, proxied or not."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _POOL_CLASSES
+        return manager
 
 
 class Unanswered(Exception):
@@ -88,7 +166,7 @@ class _Pool:
         if self._pid != os.getpid():
             with self._lock:
                 if self._pid != os.getpid():
-                    self._adapter = HTTPAdapter(
+                    self._adapter = _Adapter(
                         pool_connections=POOL_HOSTS,
                         pool_maxsize=CONNECTIONS_PER_HOST,
                         max_retries=RetryOnDroppedConnection(),
@@ -135,6 +213,9 @@ def buffered(response: requests.Response, max_bytes: int) -> requests.Response:
     response on, and Authlib's token parsing reads ``response.json()``.
     """
     chunks, size = [], 0
+    # This exchange's timer, taken before the read's end gives the connection back to the
+    # pool (where another thread's exchange may start on it and arm its own).
+    deadline = getattr(response.raw.connection, "deadline", None)
     try:
         with response:
             for chunk in response.iter_content(CHUNK_BYTES):
@@ -142,8 +223,11 @@ def buffered(response: requests.Response, max_bytes: int) -> requests.Response:
                 if size > max_bytes:
                     raise Unanswered(f"larger than {max_bytes} bytes")
                 chunks.append(chunk)
-    except requests.RequestException as problem:  # the body broke off, or came too slowly
+    except requests.RequestException as problem:  # broke off, too slow, or past the deadline
         raise Unanswered(type(problem).__name__) from problem
+    finally:
+        if deadline is not None:
+            deadline.cancel()
     response._content = b"".join(chunks)
     return response
 

@@ -1,5 +1,6 @@
 """idp/outbound/http.py against a real HTTP/1.1 server on loopback: connections kept and
-reused, no cookie carried, bodies bounded, no redirect followed, a dropped connection replaced, a timeout not
+reused, no cookie carried, bodies bounded, no redirect followed, a whole exchange under a
+deadline, a dropped connection replaced, a timeout not
 repeated, and a forked process on a pool of its own."""
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/slow":
             time.sleep(TIMEOUT_SECONDS + 1)
             return
+        if self.path.startswith("/drip"):  # never silent for long, never done
+            self._drip()
+            return
         if self.path == "/truncated":  # promises more than it sends, then hangs up
             self.send_response(200)
             self.send_header("Content-Length", "100")
@@ -58,6 +62,24 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         if self.path == "/then-drop":  # closes without saying so: the client's copy goes stale
             self.close_connection = True
+
+    def _drip(self) -> None:
+        """A byte every 0.2 s, well within TIMEOUT_SECONDS: of the headers for /drip-headers,
+        else of a 100-byte body (20 s in all)."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        try:
+            if self.path == "/drip-headers":
+                for byte in head:
+                    self.wfile.write(bytes([byte]))
+                    time.sleep(0.2)
+            else:
+                self.wfile.write(head)
+                for _ in range(100):
+                    self.wfile.write(b" ")
+                    time.sleep(0.2)
+        except OSError:  # the client gave up
+            pass
+        self.close_connection = True
 
 
 @pytest.fixture
@@ -130,6 +152,27 @@ def test_a_read_that_timed_out_is_not_sent_again(server):
 
     assert time.monotonic() - started < 2 * TIMEOUT_SECONDS
     assert [path for path, _ in server.requests] == ["/slow"]
+
+
+@pytest.mark.parametrize("path", ["/drip", "/drip-headers"])
+def test_a_server_sending_a_byte_at_a_time_is_cut_off_at_the_deadline(server, monkeypatch, path):
+    monkeypatch.setattr(http, "EXCHANGE_SECONDS", 1.0)
+    started = time.monotonic()
+    with pytest.raises(DocumentUnavailable, match=r"ConnectionError|ChunkedEncodingError"):
+        fetch_json(_url(server, path))
+
+    # The body's drip would last 20 s, the headers' 15 s; a GET cut off in its headers is
+    # sent once more, as for a dropped connection (RetryOnDroppedConnection).
+    assert time.monotonic() - started < (1.5 if path == "/drip" else 2.5)
+
+
+def test_a_connection_whose_exchange_ended_outlives_the_deadline(server, monkeypatch):
+    monkeypatch.setattr(http, "EXCHANGE_SECONDS", 0.5)
+    fetch_json(_url(server, "/first"))
+    time.sleep(1.0)  # an armed deadline would have shut the idle connection down by now
+
+    assert fetch_json(_url(server, "/second")) == {"path": "/second"}
+    assert server.connections == 1
 
 
 def test_a_forked_process_gets_a_pool_of_its_own():
