@@ -56,7 +56,9 @@ def test_a_slow_statement_is_cancelled_by_the_server(app):
         db.session.rollback()
     assert isinstance(error, OperationalError)
     assert type(error.orig).__name__ == "QueryCanceled"
-    assert TIMEOUT <= seconds < TIMEOUT + 1
+    # The server times the statement on its own timer (setitimer, from its receipt), this
+    # test on the monotonic clock: one make test measured 1.993 s for the 2 s timeout.
+    assert TIMEOUT - 0.05 <= seconds < TIMEOUT + 1
 
 
 def test_a_frozen_server_is_given_up_on_and_found_again(app, cluster):
