@@ -1,7 +1,7 @@
 """idp/outbound/http.py against a real HTTP/1.1 server on loopback: connections kept and
 reused, no cookie carried, bodies bounded, no redirect followed, a whole exchange under a
-deadline, a dropped connection replaced, a timeout not
-repeated, and a forked process on a pool of its own."""
+deadline, a dropped connection replaced, a timeout not repeated, and a forked process on a
+pool of its own."""
 
 from __future__ import annotations
 
