@@ -44,16 +44,31 @@ def status_kib(pid: int, field: str) -> int:
     return 0
 
 
+def _cpu_ticks(stat: Path) -> int | None:
+    """utime + stime (fields 14 and 15) of a ``stat`` file; None when it is gone."""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12])
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time of the processes (and their finished threads), in seconds."""
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    ticks = sum(_cpu_ticks(Path(f"/proc/{pid}/stat")) or 0 for pid in pids)
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU time of each live thread of the process, by thread id (the
+    ``native_id`` of a Python thread), in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        ticks = _cpu_ticks(task / "stat")
+        if ticks is not None:
+            found[int(task.name)] = ticks / tick
+    return found
 
 
 def worker_pids(server_pid: int) -> list[int]:
