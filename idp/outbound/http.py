@@ -24,8 +24,7 @@ the process's one adapter.
 **Stale connections.** A server may close a connection it kept idle. urllib3 checks a
 pooled connection before reusing it and opens a new one when the server has closed it; a
 ``GET`` that fails on a connection that died at that very moment is sent once more
-(:class:`RetryOnDroppedConnection`; so is one cut off at its deadline before its headers
-had come, below: twice :data:`EXCHANGE_SECONDS` at worst). A connection that cannot be
+(:class:`RetryOnDroppedConnection`). A connection that cannot be
 made and a read that timed out are not tried again, and a ``POST`` that fails is not sent
 twice (a code is single-use): that sign-in fails with the provider's 502 page, as when the
 provider is down.
@@ -35,9 +34,10 @@ the answer: a server sending a byte every two seconds would hold a worker's thre
 long as it liked (64 KiB at that pace is a day and a half). Each connection of the pool
 therefore shuts its socket down :data:`EXCHANGE_SECONDS` after a request starts, unless the
 exchange ended before (:func:`buffered` cancels it, closing the connection does too): the
-reader blocked in it gets an end of stream at once, and the request fails as for a server
-that hung up. A connection shut down while idle in the pool is seen as dropped and replaced
-at its next use.
+reader blocked in it gets an end of stream at once. Cut off in the answer's headers, the
+request fails as a read that timed out (not sent again); in its body, as for a server that
+hung up. A connection shut down while idle in the pool is seen as dropped and replaced at
+its next use.
 
 **Bounded.** :func:`buffered` reads at most a given size of a streamed body, so that a
 hostile or broken server cannot fill a worker's memory; :func:`get` is the GET every caller
@@ -51,6 +51,7 @@ import contextlib
 import os
 import socket
 import threading
+from http.client import HTTPException
 from http.cookiejar import DefaultCookiePolicy
 
 import requests
@@ -94,16 +95,31 @@ class _WithDeadline:
 
     #: The running exchange's timer; whoever reads the answer cancels it once done.
     deadline: threading.Timer | None = None
+    #: Whether the running exchange's deadline passed (set before its socket is shut down).
+    expired = False
 
     def request(self, *args, **kwargs):
         if self.deadline is not None:  # the previous exchange on this connection is over
             self.deadline.cancel()
+        self.expired = False
         self.deadline = threading.Timer(EXCHANGE_SECONDS, self._expire)
         self.deadline.daemon = True
         self.deadline.start()
         return super().request(*args, **kwargs)
 
+    def getresponse(self):
+        """The answer's status and headers. Cut off by the deadline, they fail as a timeout
+        (urllib3 makes it a ``ReadTimeoutError``, which :class:`RetryOnDroppedConnection`
+        does not send again), not as a connection the server dropped."""
+        try:
+            return super().getresponse()
+        except (OSError, HTTPException) as problem:
+            if self.expired:
+                raise TimeoutError(f"no answer within {EXCHANGE_SECONDS:g} s") from problem
+            raise
+
     def _expire(self) -> None:
+        self.expired = True
         sock = self.sock
         if sock is not None:
             with contextlib.suppress(OSError):  # already closed
