@@ -24,10 +24,9 @@ the process's one adapter.
 **Stale connections.** A server may close a connection it kept idle. urllib3 checks a
 pooled connection before reusing it and opens a new one when the server has closed it; a
 ``GET`` that fails on a connection that died at that very moment is sent once more
-(:class:`RetryOnDroppedConnection`). A connection that cannot be
-made and a read that timed out are not tried again, and a ``POST`` that fails is not sent
-twice (a code is single-use): that sign-in fails with the provider's 502 page, as when the
-provider is down.
+(:class:`RetryOnDroppedConnection`). A connection that cannot be made and a read that timed
+out are not tried again, and a ``POST`` that fails is not sent twice (a code is
+single-use): that sign-in fails with the provider's 502 page, as when the provider is down.
 
 **A deadline for the whole exchange.** ``requests`` and urllib3 time each socket read, not
 the answer: a server sending a byte every two seconds would hold a worker's thread for as
