@@ -102,9 +102,6 @@ DEFAULTS: dict[str, Any] = {
     # Log lines of the idp command (idp serve and the others): json (one object a line) or
     # text (idp.telemetry.logs).
     "LOG_FORMAT": "json",
-    # idp serve: each worker pinned to a CPU of its own when there are no more workers than
-    # CPUs (auto), or never (off) (idp.operations.affinity).
-    "WORKER_CPU_AFFINITY": "auto",
     # Bearer token that GET /metrics requires on the main port (at least 32 characters);
     # empty: /metrics is a 404 there (idp serve --metrics-port serves it on a port of its own).
     "METRICS_TOKEN": "",
@@ -118,7 +115,6 @@ SMTP_SECURITY_MODES = ("starttls", "tls", "none")
 ACCESS_TOKEN_FORMATS = ("jwt", "opaque")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
 LOG_FORMATS = ("json", "text")
-CPU_AFFINITY_MODES = ("auto", "off")
 
 
 class ConfigurationError(RuntimeError):
@@ -228,9 +224,6 @@ def validate_config(config: dict[str, Any]) -> None:
     check_rate_limit_settings(config)
     if config["LOG_FORMAT"] not in LOG_FORMATS:
         raise ConfigurationError(f"IDP_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
-    if config["WORKER_CPU_AFFINITY"] not in CPU_AFFINITY_MODES:
-        modes = ", ".join(CPU_AFFINITY_MODES)
-        raise ConfigurationError(f"IDP_WORKER_CPU_AFFINITY must be one of {modes}")
     if config["METRICS_TOKEN"] and len(str(config["METRICS_TOKEN"])) < 32:
         raise ConfigurationError("IDP_METRICS_TOKEN must be at least 32 characters")
     if config["SMTP_SECURITY"] not in SMTP_SECURITY_MODES:

@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from flask import Flask
 
 from idp.observability.exposition import start_metrics_server
-from idp.operations import affinity
 from idp.operations.buffering import BufferedWSGI
 from idp.operations.scheduling import schedule_worker_threads
 from idp.telemetry.logs import configure_logging, granian_log_config
@@ -42,14 +41,9 @@ def app_factory() -> Flask:
     return create_app()
 
 
-def server_app(threads: int, cpus: list[int] | None = None, cpu_locks: str = "") -> BufferedWSGI:
-    """What each Granian worker process serves: the application behind its body reader.
-
-    ``cpus``: pin the worker to one of them (:mod:`idp.operations.affinity`), taken by a lock
-    file in ``cpu_locks``."""
+def server_app(threads: int) -> BufferedWSGI:
+    """What each Granian worker process serves: the application behind its body reader."""
     schedule_worker_threads()  # first: the threads started from here on inherit it
-    if cpus:
-        affinity.pin_worker(cpu_locks, cpus)
     app = app_factory()
     configure_logging(app.config["LOG_FORMAT"], batched=True)
     warm_caches(app)
@@ -109,8 +103,7 @@ def serve(
     from granian.http import HTTP1Settings
 
     log_format = app.config["LOG_FORMAT"]
-    cpus = affinity.pinned_cpus(app.config["WORKER_CPU_AFFINITY"], workers)
-    with metrics_directory(), tempfile.TemporaryDirectory(prefix="idp-cpus-") as cpu_locks:
+    with metrics_directory():
         server = Granian(
             "idp.operations.serving:server_app",
             address=host,
@@ -128,8 +121,7 @@ def serve(
         configure_logging(log_format)  # after Granian's own dictConfig, which resets handlers
         if metrics is not None:
             start_metrics_server(app, *metrics)
-        loader = functools.partial(server_app, threads, cpus, cpu_locks)
-        server.serve(target_loader=loader, wrap_loader=False)
+        server.serve(target_loader=functools.partial(server_app, threads), wrap_loader=False)
 
 
 #: How Granian runs each request's coroutine: asyncio's tasks. Not Granian's Rust task
