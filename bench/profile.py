@@ -6,7 +6,8 @@ loopback cluster, and only the time is reported).
 
 ``flow`` is the citizen's code flow as ``bench`` drives it (:mod:`bench.fixtures`): a
 citizen signed in and consented once through the pages, then per flow ``GET /authorize``
-(302 with a code), ``POST /token`` and ``GET /userinfo``.
+(302 with a code), ``POST /token`` and ``GET /userinfo``, with opaque access tokens as there
+(:data:`bench.workloads.FLOW_SETTINGS`).
 
 The server adds Granian's own cost on top; this isolates the application's.
 """
@@ -29,6 +30,7 @@ from werkzeug.test import EnvironBuilder
 
 from bench import postgres
 from bench.fixtures import CITIZEN, FLOW_REDIRECT_URI, FLOW_SCOPE, basic, flow_requests
+from bench.workloads import FLOW_SETTINGS
 from idp import create_app
 from idp.citizens.users import create_user
 from idp.clients.admin import ClientSettings, create_client
@@ -130,6 +132,8 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
         settings = {"INSTANCE_PATH": tmp, "ACCESS_TOKEN_LIFETIME": 3600}
+        if args.workload == "flow":
+            settings.update({name.removeprefix("IDP_"): value for name, value in FLOW_SETTINGS.items()})
         if args.postgres:
             settings["DATABASE_URL"] = stack.enter_context(postgres.cluster())
         app = create_app(settings)

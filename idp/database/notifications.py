@@ -122,6 +122,8 @@ class ChangeListener:
     def changed_since(self, names: Iterable[str], stamp: int) -> bool:
         """A change to one of ``names`` was notified after ``stamp``, or the listener
         connected since (what changed while it was away is unknown)."""
+        if stamp >= self._events:
+            return False  # nothing at all was noted since: always so without a listener
         if stamp < self._reset_at:
             return True
         changed = self._changed
